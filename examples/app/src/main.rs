@@ -1,0 +1,2 @@
+//! The main example app. Run it with `cargo run -p lucia-example`.
+fn main() {}

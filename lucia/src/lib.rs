@@ -1,0 +1,60 @@
+//! Session authentication for Rust web apps, after [Lucia](https://lucia-auth.com) v1.
+//!
+//! Your users, keys and sessions live in *your* database. A random session token rides in
+//! an `HttpOnly` cookie (or a bearer header); one call per request tells you who is there,
+//! renews the session when it goes idle and re-sets the cookie for you.
+//!
+//! - [`Auth`]: the configured instance: users, keys with password hashes, sessions.
+//! - [`adapter`]: the storage contract and the adapters (memory here; SQLite, PostgreSQL,
+//!   MySQL/MariaDB and Redis behind cargo features).
+//!
+//! # Security defaults
+//! - Session tokens carry 200 bits from the OS CSPRNG; the store keeps only their SHA-256,
+//!   so a leaked database yields no usable cookie (Copenhagen Book, "server-side tokens").
+//!   Tokens are checked for length and alphabet before any database call.
+//! - Idle sessions are renewed in place by one conditional write, never past an absolute
+//!   lifetime (30 days by default; OWASP session management).
+//! - Passwords: Argon2id, m = 19456 KiB, t = 2, p = 1 (OWASP password storage), NFKC on both
+//!   sides, a length policy before any hashing, hashing off the async executor under a
+//!   concurrency cap, and the same work for unknown users as for wrong passwords.
+//! - Cookies: `HttpOnly`, `SameSite=Lax`, `Path=/`, `Secure` in production, optional
+//!   `__Host-` prefix (RFC 6265bis); `Debug` output never shows a token, hash or password.
+//! - A database failure is an error, never "logged out".
+
+pub mod adapter;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod cookie;
+pub mod csrf;
+pub mod error;
+pub mod key;
+pub mod password;
+pub mod session;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod user;
+
+pub use adapter::{Adapter, MemoryAdapter, SessionAdapter, UserAdapter};
+pub use auth::Auth;
+pub use config::{
+    AuthBuilder, Config, ConfigError, CsrfConfig, Env, SESSION_COOKIE_NAME, SameSite,
+    SessionCookieConfig, SessionCookieOptions, SessionLifetime,
+};
+pub use error::{AttributeError, BoxError, Error, PasswordPolicyError, Result};
+pub use key::{Key, KeyId, NewKey};
+pub use session::{Session, SessionId, SessionState, SessionToken};
+pub use user::{AttributeValue, User, UserAttributes};
+
+/// Re-exported so apps and generated code use the same versions.
+pub use ::cookie as cookie_crate;
+pub use ::time;
+
+/// Items used by macro-generated code. Not public API: no stability promise.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::error::AttributeError;
+    pub use crate::user::{AttributeValue, Column, ColumnType, UserAttributes, Value};
+    pub use ::core;
+    pub use ::std;
+}
