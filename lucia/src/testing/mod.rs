@@ -1,7 +1,9 @@
-//! Test helpers for adapters and apps (feature `testing`): a counting wrapper around any
-//! adapter and, in [`conformance`], the suite every adapter must pass.
+//! Test helpers for adapters and apps (feature `testing`): wrappers that count adapter and
+//! hasher calls, and a Lucia v1 hash maker for migration tests.
 
 mod counting;
+mod hasher;
 
 pub use crate::password::legacy_hash::lucia_v1_hash;
-pub use counting::CountingAdapter;
+pub use counting::{CountingAdapter, Counts};
+pub use hasher::{CountingHasher, HashCounts};
