@@ -440,6 +440,7 @@ impl<U: UserAttributes> AuthRequest<U> {
             }
             CookieInput::Tokens(tokens) => tokens,
         };
+        tracing::trace!(target: "lucia::request", candidates = tokens.len(), "looking up session cookie");
         let lookups = tokens
             .iter()
             .map(|token| self.shared.auth.validate_session_user(token.expose()));
