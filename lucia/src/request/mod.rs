@@ -23,6 +23,11 @@
 mod bearer;
 mod cookies;
 
+/// The "Handle requests" guide; its examples are compiled as doctests.
+#[cfg(feature = "axum")]
+#[doc = include_str!("../../../docs/handle-requests.md")]
+pub mod guide {}
+
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
