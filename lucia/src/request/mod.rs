@@ -217,13 +217,7 @@ impl<U: UserAttributes> AuthRequest<U> {
         let has_session_cookie = cookies::has_cookie(headers, &config.cookie.name);
         let cookie_input = match csrf_failure {
             Some(failure) => {
-                tracing::debug!(
-                    target: "lucia::csrf",
-                    reason = failure.reason(),
-                    method = %method,
-                    has_session_cookie,
-                    "csrf check failed, request is anonymous for cookie authentication"
-                );
+                log_csrf_failure(failure, method, has_session_cookie);
                 CookieInput::Absent
             }
             None => read_cookie_input(headers, &config.cookie.name),
@@ -254,7 +248,8 @@ impl<U: UserAttributes> AuthRequest<U> {
     }
 
     /// Why the CSRF check failed, if it did. The session cookie was then ignored: cookie
-    /// validation answers `None` and no cookie is written.
+    /// validation answers `None` and no cookie is written. Sign-in handlers should refuse
+    /// such requests (login CSRF), since they set a cookie without reading one.
     pub fn csrf_failure(&self) -> Option<CsrfFailure> {
         self.shared.csrf_failure
     }
@@ -272,7 +267,8 @@ impl<U: UserAttributes> AuthRequest<U> {
     ///
     /// # Errors
     /// [`Error::Adapter`] (or another server-side fault) when the store fails. Nothing is
-    /// cached and no cookie is queued then, so the browser keeps its cookie.
+    /// cached and no cookie is queued then, so the browser keeps its cookie; a later call
+    /// tries the store again.
     pub async fn validate(&self) -> Result<Option<Session>> {
         let slot = self.current_slot();
         let current = self.resolve(&slot).await?;
@@ -480,6 +476,26 @@ impl<U: UserAttributes> AuthRequest<U> {
                 }
             }
         }
+    }
+}
+
+/// Records a failed CSRF check: at debug level when it cost a session cookie its effect,
+/// at trace level otherwise (cookie-less API calls fail it all the time, harmlessly).
+fn log_csrf_failure(failure: CsrfFailure, method: &Method, has_session_cookie: bool) {
+    if has_session_cookie {
+        tracing::debug!(
+            target: "lucia::csrf",
+            reason = failure.reason(),
+            method = %method,
+            "csrf check failed, session cookie ignored"
+        );
+    } else {
+        tracing::trace!(
+            target: "lucia::csrf",
+            reason = failure.reason(),
+            method = %method,
+            "csrf check failed, no session cookie"
+        );
     }
 }
 

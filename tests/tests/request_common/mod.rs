@@ -87,6 +87,9 @@ struct Login {
 
 /// Signs in: drops whatever session came with the request (fixation), then sets a new one.
 async fn login(request: AuthRequest<()>, Form(form): Form<Login>) -> Response {
+    if request.csrf_failure().is_some() {
+        return StatusCode::FORBIDDEN.into_response();
+    }
     let auth = request.auth().clone();
     let key = match auth
         .use_key("username", &form.username, Some(&form.password))
@@ -213,6 +216,7 @@ async fn mixed(request: AuthRequest<()>) -> String {
 pub fn app(auth: &Auth<()>) -> Router {
     Router::new()
         .route("/login", post(login))
+        .route("/plain", get(|| async { "plain" }))
         .route("/logout", post(logout))
         .route("/me", get(me))
         .route("/many", get(many))
