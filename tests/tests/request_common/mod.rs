@@ -212,11 +212,20 @@ async fn mixed(request: AuthRequest<()>) -> String {
     )
 }
 
+/// Validates through the typed and the type-erased handle; both share one cache.
+async fn shared(request: AuthRequest<()>, erased: lucia::SessionRequest) -> String {
+    let typed = request.validate().await.unwrap().map(|s| s.id);
+    let untyped = erased.validate().await.unwrap().map(|s| s.id);
+    assert_eq!(typed, untyped);
+    format!("{}", typed.is_some())
+}
+
 /// The test app, with the auth layer.
 pub fn app(auth: &Auth<()>) -> Router {
     Router::new()
         .route("/login", post(login))
         .route("/plain", get(|| async { "plain" }))
+        .route("/shared", get(shared))
         .route("/logout", post(logout))
         .route("/me", get(me))
         .route("/many", get(many))
