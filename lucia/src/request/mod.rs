@@ -180,7 +180,8 @@ struct Shared<U: UserAttributes> {
 /// let cookie = auth.create_session_cookie(&session)?;
 ///
 /// let mut context = RequestContext::default();
-/// context.headers.insert("cookie", format!("{}={}", cookie.name(), cookie.value()).parse().unwrap());
+/// let header = format!("{}={}", cookie.name(), cookie.value());
+/// context.headers.insert("cookie", header.parse().unwrap());
 /// let request = auth.handle_request(context);
 /// let (found, found_user) = request.validate_user().await?.expect("signed in");
 /// assert_eq!(found.id, session.id);
@@ -350,7 +351,11 @@ impl<U: UserAttributes> AuthRequest<U> {
             Some(session) => match self.shared.auth.create_session_cookie(session) {
                 Ok(cookie) => cookie,
                 Err(_) => {
-                    tracing::warn!(target: "lucia::request", session_id = %session.id, "set_session ignored: the session carries no token");
+                    tracing::warn!(
+                        target: "lucia::request",
+                        session_id = %session.id,
+                        "set_session ignored: the session carries no token"
+                    );
                     return;
                 }
             },
@@ -432,16 +437,28 @@ impl<U: UserAttributes> AuthRequest<U> {
         let tokens = match &self.shared.cookie_input {
             CookieInput::Absent => return Ok(Resolution::anonymous(CookieAction::Keep)),
             CookieInput::Malformed => {
-                tracing::debug!(target: "lucia::request", reason = "malformed session cookie", "session cookie cleared");
+                tracing::debug!(
+                    target: "lucia::request",
+                    reason = "malformed session cookie",
+                    "session cookie cleared"
+                );
                 return Ok(Resolution::anonymous(CookieAction::Clear));
             }
             CookieInput::TooMany => {
-                tracing::warn!(target: "lucia::request", reason = "too many session cookies", "session cookie cleared");
+                tracing::warn!(
+                    target: "lucia::request",
+                    reason = "too many session cookies",
+                    "session cookie cleared"
+                );
                 return Ok(Resolution::anonymous(CookieAction::Clear));
             }
             CookieInput::Tokens(tokens) => tokens,
         };
-        tracing::trace!(target: "lucia::request", candidates = tokens.len(), "looking up session cookie");
+        tracing::trace!(
+            target: "lucia::request",
+            candidates = tokens.len(),
+            "looking up session cookie"
+        );
         let lookups = tokens
             .iter()
             .map(|token| self.shared.auth.validate_session_user(token.expose()));
@@ -471,7 +488,10 @@ impl<U: UserAttributes> AuthRequest<U> {
                 match self.shared.auth.create_session_cookie(session) {
                     Ok(cookie) => state.outgoing = Some(cookie),
                     Err(_) => {
-                        tracing::error!(target: "lucia::request", "validated session carries no token")
+                        tracing::error!(
+                            target: "lucia::request",
+                            "validated session carries no token"
+                        )
                     }
                 }
             }
@@ -555,7 +575,11 @@ impl<U> Resolution<U> {
 /// Picks the session among the valid candidates (see the module docs).
 fn choose<U>(mut valid: Vec<(Session, User<U>)>) -> Resolution<U> {
     if valid.is_empty() {
-        tracing::debug!(target: "lucia::request", reason = "unknown or expired session", "session cookie cleared");
+        tracing::debug!(
+            target: "lucia::request",
+            reason = "unknown or expired session",
+            "session cookie cleared"
+        );
         return Resolution::anonymous(CookieAction::Clear);
     }
     let first_user = valid[0].0.user_id.clone();
@@ -563,7 +587,11 @@ fn choose<U>(mut valid: Vec<(Session, User<U>)>) -> Resolution<U> {
         .iter()
         .any(|(session, _)| session.user_id != first_user)
     {
-        tracing::warn!(target: "lucia::request", reason = "session cookies of different users", "session cookie cleared");
+        tracing::warn!(
+            target: "lucia::request",
+            reason = "session cookies of different users",
+            "session cookie cleared"
+        );
         return Resolution::anonymous(CookieAction::Clear);
     }
     valid.sort_by(|(a, _), (b, _)| {
