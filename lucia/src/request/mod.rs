@@ -829,6 +829,41 @@ mod tests {
         assert_eq!(request.take_cookies().len(), 1);
     }
 
+    /// Arbitrary header bytes never panic the parsers or the CSRF check.
+    #[test]
+    fn garbage_headers_never_panic() {
+        let auth = auth();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let alphabet = b"auth_session=;, \t\"%=:/.nulBearer\x80\xffabcxyz234567";
+        for _ in 0..2000 {
+            let mut bytes = Vec::new();
+            for _ in 0..(seed % 60) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                bytes.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let Ok(value) = http::HeaderValue::from_bytes(&bytes) else {
+                continue;
+            };
+            let mut context = RequestContext {
+                method: Method::POST,
+                ..RequestContext::default()
+            };
+            for name in [
+                "cookie",
+                "authorization",
+                "origin",
+                "host",
+                "sec-fetch-site",
+            ] {
+                context.headers.append(name, value.clone());
+            }
+            let request = auth.handle_request(context);
+            assert!(request.csrf_failure().is_some());
+        }
+    }
+
     #[tokio::test]
     async fn failed_csrf_ignores_the_cookie_and_writes_nothing() {
         let auth = auth();
