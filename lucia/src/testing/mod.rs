@@ -1,6 +1,7 @@
 //! Test helpers for adapters and apps (feature `testing`): a counting wrapper around any
 //! adapter and, in [`conformance`], the suite every adapter must pass.
 
+pub mod conformance;
 mod counting;
 
 pub use crate::password::legacy_hash::lucia_v1_hash;
