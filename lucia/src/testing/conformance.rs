@@ -213,6 +213,7 @@ macro_rules! conformance_tests {
             absolute_lifetime_caps_renewal,
             renewal_racing_with_invalidation_never_resurrects,
             concurrent_renewals_converge_on_one,
+            expiries_are_stored_as_exact_epoch_millis,
             session_ids_are_case_sensitive,
         );
     };
@@ -1264,6 +1265,73 @@ pub async fn concurrent_renewals_converge_on_one<A: Adapter<TestUser>>(adapter: 
     assert_eq!(stored[0].active_expires, expected_active);
     assert_eq!(stored[0].idle_expires, expected_idle);
     assert_eq!(stored[0].created_at, to_millis(created.created_at));
+}
+
+/// Case 7: expiries are stored as the exact epoch milliseconds `Auth` computed, whatever
+/// the database session's time zone (run this over a connection set to `+03:00`). With a
+/// 1 h lifetime a session is valid at +30 min and refused at +61 min; a renewal at +61 min
+/// stores exactly `now + active` and `now + active + idle`.
+pub async fn expiries_are_stored_as_exact_epoch_millis<A: Adapter<TestUser>>(adapter: A) {
+    let adapter = Arc::new(adapter);
+    insert_users(adapter.as_ref(), &["user1"]).await;
+    let (auth, clock) = auth_with_clock(
+        Arc::clone(&adapter),
+        Duration::hours(1),
+        Duration::ZERO,
+        None,
+    );
+    let t0 = to_millis(auth.now());
+    let created = auth.create_session("user1").await.expect("create_session");
+    let token = created.token().expect("token").expose().to_owned();
+    let stored = adapter.get_session(&created.id).await.expect("get_session");
+    let expected = SessionRecord {
+        id: created.id.clone(),
+        user_id: "user1".into(),
+        active_expires: t0 + HOUR,
+        idle_expires: t0 + HOUR,
+        created_at: t0,
+    };
+    assert_eq!(stored.as_ref(), Some(&expected));
+    clock.advance(Duration::minutes(30));
+    let valid = auth
+        .validate_session(&token)
+        .await
+        .expect("valid at +30 min");
+    assert!(!valid.fresh);
+    clock.advance(Duration::minutes(31));
+    assert!(matches!(
+        auth.validate_session(&token).await,
+        Err(Error::InvalidSessionId)
+    ));
+
+    // Renewal writes exact values too.
+    let (renewing, clock) = auth_with_clock(
+        Arc::clone(&adapter),
+        Duration::hours(1),
+        Duration::hours(1),
+        None,
+    );
+    let t0 = to_millis(renewing.now());
+    let created = renewing
+        .create_session("user1")
+        .await
+        .expect("create_session");
+    let token = created.token().expect("token").expose().to_owned();
+    clock.advance(Duration::minutes(61));
+    let renewed = renewing
+        .validate_session(&token)
+        .await
+        .expect("idle session renews");
+    assert!(renewed.fresh);
+    let stored = adapter.get_session(&created.id).await.expect("get_session");
+    let expected = SessionRecord {
+        id: created.id.clone(),
+        user_id: "user1".into(),
+        active_expires: t0 + 121 * 60_000,
+        idle_expires: t0 + 181 * 60_000,
+        created_at: t0,
+    };
+    assert_eq!(stored, Some(expected));
 }
 
 // ---- identifiers ---------------------------------------------------------------------------

@@ -32,11 +32,14 @@ pub fn unreachable<T>(what: &str, env_var: &str, why: impl Display) -> Option<T>
     if std::env::var("CI").is_ok_and(|ci| ci == "true") {
         panic!("{what} is unreachable under CI=true (set {env_var}): {why}");
     }
-    eprintln!(
+    // Written to the stderr handle, not through `eprintln!`, which the test harness
+    // captures and hides for a passing test.
+    let notice = format!(
         "\n!!!!!!!! SKIPPED: {what} is unreachable, so this test did not run.\n\
          !!!!!!!! reason: {why}\n\
-         !!!!!!!! set {env_var} to a reachable server (CI=true turns this into a failure)\n"
+         !!!!!!!! set {env_var} to a reachable server (CI=true turns this into a failure)\n\n"
     );
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), notice.as_bytes());
     None
 }
 
