@@ -161,6 +161,12 @@ impl<A> Harness<A> {
         }
     }
 
+    /// Runs a boxed cleanup after the case passed.
+    pub fn with_boxed_cleanup(mut self, cleanup: Cleanup) -> Self {
+        self.cleanup = Some(cleanup);
+        self
+    }
+
     /// Runs `cleanup` after the case passed. A failed case leaves its data for inspection.
     pub fn with_cleanup<F, Fut>(mut self, cleanup: F) -> Self
     where

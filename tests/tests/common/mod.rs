@@ -84,3 +84,55 @@ pub fn user_table() -> &'static str {
 pub fn harness<A>(adapter: A) -> Option<Harness<A>> {
     Some(Harness::new(adapter))
 }
+
+/// A Redis session adapter under a fresh key prefix, and the cleanup that deletes every key
+/// under it.
+pub async fn redis_sessions() -> Option<(
+    lucia::adapter::RedisSessionAdapter,
+    lucia::testing::conformance::Cleanup,
+)> {
+    redis_sessions_with_prefix(&format!("t_{}:", random_suffix())).await
+}
+
+/// As [`redis_sessions`], under `prefix`.
+pub async fn redis_sessions_with_prefix(
+    prefix: &str,
+) -> Option<(
+    lucia::adapter::RedisSessionAdapter,
+    lucia::testing::conformance::Cleanup,
+)> {
+    let sessions = match lucia::adapter::RedisSessionAdapter::connect(&redis_url()).await {
+        Ok(sessions) => sessions.with_prefix(prefix),
+        Err(err) => {
+            let why = std::error::Error::source(&err).map_or(err.to_string(), |s| s.to_string());
+            return unreachable("Redis", "LUCIA_TEST_REDIS_URL", why);
+        }
+    };
+    let pattern = format!("{prefix}*");
+    let cleanup: lucia::testing::conformance::Cleanup = Box::new(move || {
+        Box::pin(async move {
+            let Ok(mut conn) = redis_connection().await else {
+                return;
+            };
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(&pattern)
+                .query_async(&mut conn)
+                .await
+                .unwrap_or_default();
+            if !keys.is_empty() {
+                let _: redis::RedisResult<i64> =
+                    redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
+            }
+        })
+    });
+    Some((sessions, cleanup))
+}
+
+pub use lucia::adapter::redis::redis_crate as redis;
+
+/// A plain connection for inspecting keys (`TTL`, `EXISTS`).
+pub async fn redis_connection() -> redis::RedisResult<redis::aio::MultiplexedConnection> {
+    redis::Client::open(redis_url())?
+        .get_multiplexed_async_connection()
+        .await
+}
