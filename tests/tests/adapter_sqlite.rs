@@ -125,3 +125,25 @@ async fn a_database_fault_is_an_adapter_error_not_not_found() {
         Err(Error::Adapter(_))
     ));
 }
+
+#[tokio::test]
+async fn validating_a_request_is_one_adapter_call() {
+    let adapter = SqliteAdapter::<TestUser>::in_memory()
+        .await
+        .expect("adapter");
+    adapter.migrate().await.expect("migrate");
+    let counting = lucia::testing::CountingAdapter::new(adapter);
+    let counts = counting.counts();
+    let auth = lucia::Auth::builder(counting).build().expect("auth");
+    let user = auth
+        .create_user(None, TestUser::named("alice"))
+        .await
+        .expect("user");
+    let session = auth.create_session(&user.id).await.expect("session");
+    let token = session.token().expect("token").expose().to_owned();
+    counts.reset();
+    let (_, found) = auth.validate_session_user(&token).await.expect("valid");
+    assert_eq!(found, user);
+    assert_eq!(counts.total(), 1, "one call: the session-and-user join");
+    assert_eq!(counts.session_reads(), 1);
+}
