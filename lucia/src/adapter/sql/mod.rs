@@ -238,7 +238,7 @@ impl Statements {
     ) -> Result<Self, Error> {
         for column in U::COLUMNS {
             check_identifier("user column", column.name, 63)?;
-            if ["id"].contains(&column.name) {
+            if column.name == "id" {
                 return Err(Error::Config(ConfigError::new(
                     "user column",
                     "`id` is the user id column; attributes cannot use it",
