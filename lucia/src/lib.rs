@@ -46,6 +46,8 @@ pub use key::{Key, KeyId, NewKey};
 pub use session::{Session, SessionId, SessionState, SessionToken};
 pub use user::{AttributeValue, User, UserAttributes};
 
+pub use lucia_macros::AuthUser;
+
 /// Re-exported so apps and generated code use the same versions.
 pub use ::cookie as cookie_crate;
 pub use ::time;
@@ -54,7 +56,7 @@ pub use ::time;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::error::AttributeError;
-    pub use crate::user::{AttributeValue, Column, ColumnType, UserAttributes, Value};
+    pub use crate::user::{AttributeValue, Column, ColumnType, UserAttributes, Value, next_value};
     pub use ::core;
     pub use ::std;
 }
