@@ -5,6 +5,10 @@
 //! renews the session when it goes idle and re-sets the cookie for you.
 //!
 //! - [`Auth`]: the configured instance: users, keys with password hashes, sessions.
+//! - [`request`]: one request's view of authentication ([`AuthRequest`]): the session from
+//!   the cookie or a bearer token with one database round trip per request, the CSRF check,
+//!   and the cookies to send back. [`AuthLayer`] (feature `tower`) runs it for every request;
+//!   [`axum`] (feature `axum`) adds extractors. See the guide in `request::guide`.
 //! - [`adapter`]: the storage contract and the adapters (memory here; SQLite, PostgreSQL,
 //!   MySQL/MariaDB and Redis behind cargo features).
 //!
@@ -20,6 +24,10 @@
 //! - Cookies: `HttpOnly`, `SameSite=Lax`, `Path=/`, `Secure` in production, optional
 //!   `__Host-` prefix (RFC 6265bis); `Debug` output never shows a token, hash or password.
 //! - A database failure is an error, never "logged out".
+//! - CSRF: unsafe methods need an `Origin` equal to the configured public origin (or the
+//!   `Host`-derived one) or an allowed origin, compared as normalised (scheme, host, port)
+//!   tuples; a failure makes the request anonymous for cookie authentication (OWASP CSRF
+//!   cheat sheet, origin verification). Bearer tokens are exempt and never mixed with cookies.
 
 pub mod adapter;
 pub mod auth;
@@ -29,7 +37,10 @@ pub mod cookie;
 pub mod csrf;
 pub mod error;
 pub mod key;
+#[cfg(feature = "tower")]
+pub mod middleware;
 pub mod password;
+pub mod request;
 pub mod session;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -43,10 +54,20 @@ pub use config::{
 };
 pub use error::{AttributeError, BoxError, Error, PasswordPolicyError, Result};
 pub use key::{Key, KeyId, NewKey};
+#[cfg(feature = "tower")]
+pub use middleware::tower::AuthLayer;
+pub use request::{AuthRequest, RequestContext, SessionRequest};
 pub use session::{Session, SessionId, SessionState, SessionToken};
 pub use user::{AttributeValue, User, UserAttributes};
 
 pub use lucia_macros::AuthUser;
+
+/// axum integration (feature `axum`): the layer and the extractors.
+#[cfg(feature = "axum")]
+pub mod axum {
+    pub use crate::middleware::axum::*;
+    pub use crate::middleware::tower::AuthLayer;
+}
 
 /// Re-exported so apps and generated code use the same versions.
 pub use ::cookie as cookie_crate;

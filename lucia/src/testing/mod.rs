@@ -4,4 +4,4 @@
 mod counting;
 
 pub use crate::password::legacy_hash::lucia_v1_hash;
-pub use counting::CountingAdapter;
+pub use counting::{CountingAdapter, Counts};
