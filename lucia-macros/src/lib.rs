@@ -5,6 +5,7 @@
 //! `lucia::__private`, found with `proc-macro-crate` so a renamed dependency still works.
 
 mod auth_user;
+mod protected;
 mod runtime_path;
 mod sql;
 
@@ -15,4 +16,10 @@ use proc_macro::TokenStream;
 pub fn derive_auth_user(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     auth_user::derive(input).into()
+}
+
+#[doc = include_str!("../doc/protected.md")]
+#[proc_macro_attribute]
+pub fn protected(args: TokenStream, item: TokenStream) -> TokenStream {
+    protected::protected(args.into(), item.into()).into()
 }

@@ -40,6 +40,9 @@ pub mod key;
 #[cfg(feature = "tower")]
 pub mod middleware;
 pub mod password;
+#[cfg(feature = "axum")]
+#[doc(hidden)]
+pub mod protect;
 pub mod request;
 pub mod session;
 #[cfg(feature = "testing")]
@@ -61,6 +64,8 @@ pub use session::{Session, SessionId, SessionState, SessionToken};
 pub use user::{AttributeValue, User, UserAttributes};
 
 pub use lucia_macros::AuthUser;
+#[cfg(feature = "axum")]
+pub use lucia_macros::protected;
 
 /// axum integration (feature `axum`): the layer and the extractors.
 #[cfg(feature = "axum")]
@@ -77,7 +82,12 @@ pub use ::time;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::error::AttributeError;
-    pub use crate::user::{AttributeValue, Column, ColumnType, UserAttributes, Value, next_value};
+    #[cfg(feature = "axum")]
+    pub use crate::protect;
+    pub use crate::session::Session;
+    pub use crate::user::{
+        AttributeValue, Column, ColumnType, User, UserAttributes, Value, next_value,
+    };
     pub use ::core;
     pub use ::std;
 }
