@@ -175,7 +175,7 @@ fn check_signature(function: &ItemFn) -> darling::Result<()> {
                 "`#[protected]` does not work on methods: axum handlers are free functions \
                  without `self`; move this handler out of the `impl` block",
             )
-            .with_span(receiver),
+            .with_span(&receiver.self_token),
         );
     }
     errors.finish()

@@ -11,6 +11,8 @@
 //!   [`axum`] (feature `axum`) adds extractors. See the guide in `request::guide`.
 //! - [`adapter`]: the storage contract and the adapters (memory here; SQLite, PostgreSQL,
 //!   MySQL/MariaDB and Redis behind cargo features).
+//! - [`AuthUser`]: derives the mapping of your user struct to the user table, checked at
+//!   compile time; [`protected`] (feature `axum`) makes a handler require a valid session.
 //!
 //! # Security defaults
 //! - Session tokens carry 200 bits from the OS CSPRNG; the store keeps only their SHA-256,

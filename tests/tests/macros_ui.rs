@@ -8,4 +8,6 @@ fn macros_ui() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("ui/derive/fail/*.rs");
     cases.pass("ui/derive/pass/*.rs");
+    cases.compile_fail("ui/protected/fail/*.rs");
+    cases.pass("ui/protected/pass/*.rs");
 }
