@@ -458,7 +458,39 @@ fn expand_bindings(handler: &Handler) -> Vec<syn::Stmt> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use super::{check_redirect, parse_duration};
+
+    fn redirect(path: &str) -> Result<String, String> {
+        let expr: syn::Expr = syn::parse_quote!(#path);
+        check_redirect(&expr).map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn local_paths_are_accepted() {
+        for path in ["/", "/login", "/login?reason=expired", "/a-b/c_d.e~f/%20"] {
+            assert_eq!(redirect(path).as_deref(), Ok(path));
+        }
+    }
+
+    #[test]
+    fn open_redirects_are_refused() {
+        for path in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "javascript:alert(1)",
+            "login",
+            "",
+            "/\tevil",
+            "/\r\nLocation: https://evil.example",
+            " /login",
+            "/login#fragment",
+            "/caf\u{e9}",
+        ] {
+            assert!(redirect(path).is_err(), "{path:?}");
+        }
+    }
 
     #[test]
     fn durations_parse_in_seconds() {
