@@ -180,7 +180,8 @@ struct Shared<U: UserAttributes> {
 /// let cookie = auth.create_session_cookie(&session)?;
 ///
 /// let mut context = RequestContext::default();
-/// context.headers.insert("cookie", format!("{}={}", cookie.name(), cookie.value()).parse().unwrap());
+/// let header = format!("{}={}", cookie.name(), cookie.value());
+/// context.headers.insert("cookie", header.parse().unwrap());
 /// let request = auth.handle_request(context);
 /// let (found, found_user) = request.validate_user().await?.expect("signed in");
 /// assert_eq!(found.id, session.id);
@@ -350,7 +351,11 @@ impl<U: UserAttributes> AuthRequest<U> {
             Some(session) => match self.shared.auth.create_session_cookie(session) {
                 Ok(cookie) => cookie,
                 Err(_) => {
-                    tracing::warn!(target: "lucia::request", session_id = %session.id, "set_session ignored: the session carries no token");
+                    tracing::warn!(
+                        target: "lucia::request",
+                        session_id = %session.id,
+                        "set_session ignored: the session carries no token"
+                    );
                     return;
                 }
             },
@@ -432,16 +437,28 @@ impl<U: UserAttributes> AuthRequest<U> {
         let tokens = match &self.shared.cookie_input {
             CookieInput::Absent => return Ok(Resolution::anonymous(CookieAction::Keep)),
             CookieInput::Malformed => {
-                tracing::debug!(target: "lucia::request", reason = "malformed session cookie", "session cookie cleared");
+                tracing::debug!(
+                    target: "lucia::request",
+                    reason = "malformed session cookie",
+                    "session cookie cleared"
+                );
                 return Ok(Resolution::anonymous(CookieAction::Clear));
             }
             CookieInput::TooMany => {
-                tracing::warn!(target: "lucia::request", reason = "too many session cookies", "session cookie cleared");
+                tracing::warn!(
+                    target: "lucia::request",
+                    reason = "too many session cookies",
+                    "session cookie cleared"
+                );
                 return Ok(Resolution::anonymous(CookieAction::Clear));
             }
             CookieInput::Tokens(tokens) => tokens,
         };
-        tracing::trace!(target: "lucia::request", candidates = tokens.len(), "looking up session cookie");
+        tracing::trace!(
+            target: "lucia::request",
+            candidates = tokens.len(),
+            "looking up session cookie"
+        );
         let lookups = tokens
             .iter()
             .map(|token| self.shared.auth.validate_session_user(token.expose()));
@@ -471,7 +488,10 @@ impl<U: UserAttributes> AuthRequest<U> {
                 match self.shared.auth.create_session_cookie(session) {
                     Ok(cookie) => state.outgoing = Some(cookie),
                     Err(_) => {
-                        tracing::error!(target: "lucia::request", "validated session carries no token")
+                        tracing::error!(
+                            target: "lucia::request",
+                            "validated session carries no token"
+                        )
                     }
                 }
             }
@@ -555,7 +575,11 @@ impl<U> Resolution<U> {
 /// Picks the session among the valid candidates (see the module docs).
 fn choose<U>(mut valid: Vec<(Session, User<U>)>) -> Resolution<U> {
     if valid.is_empty() {
-        tracing::debug!(target: "lucia::request", reason = "unknown or expired session", "session cookie cleared");
+        tracing::debug!(
+            target: "lucia::request",
+            reason = "unknown or expired session",
+            "session cookie cleared"
+        );
         return Resolution::anonymous(CookieAction::Clear);
     }
     let first_user = valid[0].0.user_id.clone();
@@ -563,7 +587,11 @@ fn choose<U>(mut valid: Vec<(Session, User<U>)>) -> Resolution<U> {
         .iter()
         .any(|(session, _)| session.user_id != first_user)
     {
-        tracing::warn!(target: "lucia::request", reason = "session cookies of different users", "session cookie cleared");
+        tracing::warn!(
+            target: "lucia::request",
+            reason = "session cookies of different users",
+            "session cookie cleared"
+        );
         return Resolution::anonymous(CookieAction::Clear);
     }
     valid.sort_by(|(a, _), (b, _)| {
@@ -799,6 +827,46 @@ mod tests {
         let request = request(&auth, &[("cookie", header)]);
         assert_eq!(request.validate().await.unwrap(), None);
         assert_eq!(request.take_cookies().len(), 1);
+    }
+
+    /// Arbitrary header bytes never panic the parsers or the CSRF check.
+    #[test]
+    fn garbage_headers_never_panic() {
+        let auth = auth();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let alphabet = b"auth_session=;, \t\"%=:/.nulBearer\x80\xffabcxyz234567";
+        for round in 0..2000 {
+            let mut bytes = Vec::new();
+            for _ in 0..(seed % 60) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                bytes.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let Ok(value) = http::HeaderValue::from_bytes(&bytes) else {
+                continue;
+            };
+            let method = if round % 2 == 0 {
+                Method::GET
+            } else {
+                Method::POST
+            };
+            let mut context = RequestContext {
+                method: method.clone(),
+                ..RequestContext::default()
+            };
+            for name in [
+                "cookie",
+                "authorization",
+                "origin",
+                "host",
+                "sec-fetch-site",
+            ] {
+                context.headers.append(name, value.clone());
+            }
+            let request = auth.handle_request(context);
+            assert_eq!(request.csrf_failure().is_some(), method == Method::POST);
+        }
     }
 
     #[tokio::test]
