@@ -1,0 +1,331 @@
+//! The Markdown report: medians across rounds, the targets, the per-round numbers.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::load::{Load, Sample};
+use crate::machine::Machine;
+use crate::variant::Variant;
+
+/// A logins p99 may be at most this many times the idle p99.
+const LOGIN_P99_FACTOR: f64 = 2.0;
+
+/// What happened to one variant over all rounds.
+pub struct Outcome {
+    /// Which variant.
+    pub variant: Variant,
+    /// How its route is protected.
+    pub protection: String,
+    /// One sample per round, or why it did not run.
+    pub samples: Result<Vec<Sample>, String>,
+    /// The session check alone, one call at a time, if timed.
+    pub check_alone: Option<Duration>,
+}
+
+/// Everything the report is made of.
+pub struct Results {
+    /// Where and when.
+    pub machine: Machine,
+    /// How hard each variant was driven.
+    pub load: Load,
+    /// Rounds run.
+    pub rounds: usize,
+    /// Per variant, in run order.
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Results {
+    fn samples(&self, variant: Variant) -> Option<&[Sample]> {
+        self.outcomes
+            .iter()
+            .find(|outcome| outcome.variant == variant)
+            .and_then(|outcome| outcome.samples.as_deref().ok())
+    }
+
+    /// The variant's throughput as a share of bare axum's in the same round, median.
+    pub fn ratio(&self, variant: Variant) -> Option<f64> {
+        let bare = self.samples(Variant::Bare)?;
+        let ratios = self
+            .samples(variant)?
+            .iter()
+            .zip(bare)
+            .map(|(sample, bare)| sample.throughput() / bare.throughput())
+            .collect();
+        median(ratios)
+    }
+
+    /// The logins p99 over the idle memory p99 in the same round, median.
+    fn login_p99_factor(&self) -> Option<f64> {
+        let idle = self.samples(Variant::Memory)?;
+        let busy = self.samples(Variant::MemoryWithLogins)?;
+        let factors = busy
+            .iter()
+            .zip(idle)
+            .map(|(busy, idle)| {
+                busy.quantile(0.99).as_secs_f64() / idle.quantile(0.99).as_secs_f64()
+            })
+            .collect();
+        median(factors)
+    }
+
+    /// Variants whose session reads per request are not exactly one, or that saw errors.
+    pub fn call_count_failures(&self) -> Vec<String> {
+        let mut failures = Vec::new();
+        for outcome in &self.outcomes {
+            let Ok(samples) = &outcome.samples else {
+                continue;
+            };
+            for (round, sample) in samples.iter().enumerate() {
+                let round = round + 1;
+                if sample.errors > 0 {
+                    failures.push(format!(
+                        "{}, round {round}: {} requests failed",
+                        outcome.variant, sample.errors
+                    ));
+                }
+                let Some(calls) = sample.calls else { continue };
+                if calls.session_reads != sample.requests + sample.errors || calls.renewals != 0 {
+                    failures.push(format!(
+                        "{}, round {round}: {} session reads and {} renewals for {} requests",
+                        outcome.variant,
+                        calls.session_reads,
+                        calls.renewals,
+                        sample.requests + sample.errors
+                    ));
+                }
+            }
+        }
+        failures
+    }
+
+    /// The whole report as Markdown.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        self.write_header(&mut out);
+        self.write_summary(&mut out);
+        self.write_targets(&mut out);
+        self.write_check_alone(&mut out);
+        self.write_rounds(&mut out);
+        out
+    }
+
+    fn write_header(&self, out: &mut String) {
+        let load = &self.load;
+        let _ = writeln!(out, "## lucia load benchmark\n");
+        let _ = writeln!(out, "- Machine: {}.", self.machine);
+        let _ = writeln!(
+            out,
+            "- Load generator: in-process hyper 1 HTTP/1.1 client (`lucia-bench`), {} keep-alive \
+             connections, one request in flight each (closed loop), every request with a valid \
+             session cookie; {} rounds, variants interleaved; {:.1} s warm-up and {:.1} s measured \
+             per variant per round.",
+            load.connections,
+            self.rounds,
+            load.warmup.as_secs_f64(),
+            load.measure.as_secs_f64()
+        );
+        let _ = writeln!(
+            out,
+            "- Server: axum on a single-threaded tokio runtime on its own thread; the load \
+             generator on another single-threaded runtime on another thread. PostgreSQL and \
+             Redis run on the same machine and share its cores.\n"
+        );
+    }
+
+    fn write_summary(&self, out: &mut String) {
+        let _ = writeln!(out, "Medians across rounds:\n");
+        let _ = writeln!(
+            out,
+            "| variant | req/s | p50 | p99 | vs bare axum | adapter calls/request |"
+        );
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---|");
+        for outcome in &self.outcomes {
+            let samples = match &outcome.samples {
+                Ok(samples) => samples,
+                Err(reason) => {
+                    let _ = writeln!(out, "| {} | {reason} | | | | |", outcome.variant);
+                    continue;
+                }
+            };
+            let throughput = median(samples.iter().map(Sample::throughput).collect());
+            let p50 = median_latency(samples, 0.5);
+            let p99 = median_latency(samples, 0.99);
+            let ratio = self.ratio(outcome.variant);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                outcome.variant,
+                throughput.map_or("–".into(), |t| format!("{t:.0}")),
+                format_latency(p50),
+                format_latency(p99),
+                ratio.map_or("–".into(), percent),
+                calls_per_request(samples),
+            );
+        }
+        let _ = writeln!(out);
+    }
+
+    fn write_targets(&self, out: &mut String) {
+        let _ = writeln!(out, "Targets:\n");
+        for variant in Variant::ALL {
+            let Some(target) = variant.throughput_target() else {
+                continue;
+            };
+            let verdict = match self.ratio(variant) {
+                Some(ratio) if ratio >= target => format!("{} — PASS", percent(ratio)),
+                Some(ratio) => format!("{} — MISS{}", percent(ratio), self.why_missed(variant)),
+                None => "not run — MISS (no measurement)".into(),
+            };
+            let _ = writeln!(
+                out,
+                "- {variant} ≥ {} of bare axum: {verdict}",
+                percent(target)
+            );
+        }
+        let verdict = match self.login_p99_factor() {
+            Some(factor) if factor < LOGIN_P99_FACTOR => format!("{factor:.2}× — PASS"),
+            Some(factor) => format!(
+                "{factor:.2}× — MISS: the server thread shares two cores with the load generator \
+                 and the Argon2id thread, so it runs less of the time"
+            ),
+            None => "not run — MISS (no measurement)".into(),
+        };
+        let _ = writeln!(
+            out,
+            "- protected GET p99 with background logins < {LOGIN_P99_FACTOR:.0}× its idle p99 \
+             (same round): {verdict}\n"
+        );
+    }
+
+    /// A one-line explanation from the session check timed alone.
+    fn why_missed(&self, variant: Variant) -> String {
+        let alone = self
+            .outcomes
+            .iter()
+            .find(|outcome| outcome.variant == variant)
+            .and_then(|outcome| outcome.check_alone);
+        let bare = self
+            .samples(Variant::Bare)
+            .and_then(|samples| median(samples.iter().map(Sample::throughput).collect()));
+        match (alone, bare) {
+            (Some(alone), Some(bare)) => format!(
+                ": the session check alone takes {:.1} µs per call against {:.1} µs per request \
+                 for the whole bare axum route",
+                alone.as_secs_f64() * 1e6,
+                1e6 / bare
+            ),
+            _ => String::new(),
+        }
+    }
+
+    fn write_check_alone(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "The session check alone (`validate_session_user`, one call at a time on the \
+             server runtime, after the rounds):\n"
+        );
+        let _ = writeln!(out, "| variant | µs per call |");
+        let _ = writeln!(out, "|---|---:|");
+        for outcome in &self.outcomes {
+            if let Some(alone) = outcome.check_alone {
+                let _ = writeln!(
+                    out,
+                    "| {} | {:.1} |",
+                    outcome.variant,
+                    alone.as_secs_f64() * 1e6
+                );
+            }
+        }
+        let _ = writeln!(out);
+    }
+
+    fn write_rounds(&self, out: &mut String) {
+        let _ = writeln!(out, "Every round:\n");
+        let _ = writeln!(
+            out,
+            "| round | variant | req/s | p50 | p99 | vs bare axum | errors | logins |"
+        );
+        let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|---:|");
+        let bare = self.samples(Variant::Bare);
+        for round in 0..self.rounds {
+            for outcome in &self.outcomes {
+                let Some(sample) = outcome
+                    .samples
+                    .as_ref()
+                    .ok()
+                    .and_then(|samples| samples.get(round))
+                else {
+                    continue;
+                };
+                let ratio = bare
+                    .and_then(|bare| bare.get(round))
+                    .map_or("–".into(), |bare| {
+                        percent(sample.throughput() / bare.throughput())
+                    });
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {:.0} | {} | {} | {ratio} | {} | {} |",
+                    round + 1,
+                    outcome.variant,
+                    sample.throughput(),
+                    format_latency(Some(sample.quantile(0.5))),
+                    format_latency(Some(sample.quantile(0.99))),
+                    sample.errors,
+                    sample.logins,
+                );
+            }
+        }
+        let _ = writeln!(out);
+        for outcome in &self.outcomes {
+            let _ = writeln!(out, "- {}: {}.", outcome.variant, outcome.protection);
+        }
+    }
+}
+
+fn calls_per_request(samples: &[Sample]) -> String {
+    let (mut reads, mut other, mut requests, mut logins) = (0, 0, 0, 0);
+    for sample in samples {
+        let Some(calls) = sample.calls else {
+            return "–".into();
+        };
+        reads += calls.session_reads;
+        other += calls.total - calls.session_reads;
+        requests += sample.requests + sample.errors;
+        logins += sample.logins;
+    }
+    let per_request = reads as f64 / requests.max(1) as f64;
+    if other == 0 {
+        format!("{per_request:.2}")
+    } else {
+        format!("{per_request:.2} (+ {other} calls by {logins} logins)")
+    }
+}
+
+fn median_latency(samples: &[Sample], q: f64) -> Option<Duration> {
+    let values = samples
+        .iter()
+        .map(|s| s.quantile(q).as_secs_f64())
+        .collect();
+    median(values).map(Duration::from_secs_f64)
+}
+
+/// The median; the mean of the middle two for an even count.
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    match values.len() {
+        0 => None,
+        len if len % 2 == 1 => Some(values[middle]),
+        _ => Some((values[middle - 1] + values[middle]) / 2.0),
+    }
+}
+
+fn percent(ratio: f64) -> String {
+    format!("{:.1} %", ratio * 100.0)
+}
+
+fn format_latency(latency: Option<Duration>) -> String {
+    latency.map_or("–".into(), |latency| {
+        format!("{:.2} ms", latency.as_secs_f64() * 1e3)
+    })
+}

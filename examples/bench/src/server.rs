@@ -1,0 +1,267 @@
+//! The server side: one thread, one single-threaded tokio runtime, every variant's router
+//! listening on its own loopback port.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::serve::ListenerExt;
+use lucia::testing::{CountingAdapter, Counts};
+use lucia::{Adapter, Auth, MemoryAdapter, NewKey};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::BoxError;
+use crate::routes;
+use crate::variant::Variant;
+
+/// The user the benchmark logs in as.
+pub const USERNAME: &str = "bench";
+/// Its password (long enough for the default policy).
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// How long a store may take to answer before its variant is skipped.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Where to find the external stores.
+#[derive(Debug, Clone)]
+#[expect(
+    dead_code,
+    reason = "read once the PostgreSQL and Redis adapters are merged"
+)]
+pub struct StoreUrls {
+    /// `LUCIA_BENCH_POSTGRES_URL`.
+    pub postgres: String,
+    /// `LUCIA_BENCH_REDIS_URL`.
+    pub redis: String,
+}
+
+/// A variant ready to be driven.
+pub struct Target {
+    /// Which variant.
+    pub variant: Variant,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// A valid session token for its store.
+    pub token: String,
+    /// The auth instance, for timing the session check alone; `None` for bare axum.
+    pub auth: Option<Auth<()>>,
+    /// The adapter call counters; `None` for bare axum.
+    pub counts: Option<Arc<Counts>>,
+    /// How the route is protected, for the report.
+    pub protection: &'static str,
+}
+
+/// The outcome of setting up one variant.
+pub enum Prepared {
+    /// Listening.
+    Ready(Target),
+    /// Not run, and why.
+    Skipped(Variant, String),
+}
+
+/// The running server thread. Dropping it stops the runtime.
+pub struct Server {
+    handle: tokio::runtime::Handle,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Starts the server thread and sets up every variant on it.
+    ///
+    /// # Errors
+    /// When the thread or its runtime cannot start. A variant whose store is unreachable is
+    /// reported as [`Prepared::Skipped`], not as an error.
+    pub fn start(variants: &[Variant], urls: StoreUrls) -> Result<(Self, Vec<Prepared>), BoxError> {
+        let (prepared_tx, prepared_rx) = mpsc::channel();
+        let (shutdown_tx, shutdown_rx) = oneshot::channel();
+        let variants = variants.to_vec();
+        let thread = std::thread::Builder::new()
+            .name("lucia-bench-server".into())
+            .spawn(move || serve(variants, urls, prepared_tx, shutdown_rx))
+            .map_err(|err| format!("cannot start the server thread: {err}"))?;
+        let (handle, prepared) = prepared_rx
+            .recv()
+            .map_err(|_| "the server thread stopped during setup")??;
+        let server = Self {
+            handle,
+            shutdown: Some(shutdown_tx),
+            thread: Some(thread),
+        };
+        Ok((server, prepared))
+    }
+
+    /// Times `validate_session_user` alone on the server runtime, one call at a time, for
+    /// about `length`; returns the mean per call.
+    ///
+    /// # Errors
+    /// When a check fails.
+    pub async fn time_session_check(
+        &self,
+        auth: Auth<()>,
+        token: String,
+        length: Duration,
+    ) -> Result<Duration, BoxError> {
+        let task = self.handle.spawn(async move {
+            let start = Instant::now();
+            let mut calls = 0_u32;
+            while start.elapsed() < length {
+                auth.validate_session_user(&token)
+                    .await
+                    .map_err(|err| format!("session check failed: {err}"))?;
+                calls += 1;
+            }
+            Ok::<_, String>(start.elapsed() / calls.max(1))
+        });
+        Ok(task.await??)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+type PreparedResult = Result<(tokio::runtime::Handle, Vec<Prepared>), BoxError>;
+
+fn serve(
+    variants: Vec<Variant>,
+    urls: StoreUrls,
+    prepared_tx: mpsc::Sender<PreparedResult>,
+    shutdown: oneshot::Receiver<()>,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            let _ = prepared_tx.send(Err(format!("cannot build the server runtime: {err}").into()));
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let mut stores = Stores::default();
+        let mut prepared = Vec::new();
+        for variant in variants {
+            prepared.push(prepare(variant, &urls, &mut stores).await);
+        }
+        let handle = tokio::runtime::Handle::current();
+        if prepared_tx.send(Ok((handle, prepared))).is_err() {
+            return;
+        }
+        let _ = shutdown.await;
+        stores.clean_up().await;
+    });
+    // Hashing may still be running on the blocking pool; do not wait for it forever.
+    runtime.shutdown_timeout(Duration::from_secs(2));
+}
+
+/// What the stores leave behind (temp dirs, databases) until the end of the run.
+#[derive(Default)]
+struct Stores {
+    temp_dirs: Vec<tempfile::TempDir>,
+}
+
+impl Stores {
+    async fn clean_up(self) {
+        drop(self.temp_dirs);
+    }
+}
+
+async fn prepare(variant: Variant, urls: &StoreUrls, stores: &mut Stores) -> Prepared {
+    match tokio::time::timeout(CONNECT_TIMEOUT * 2, set_up(variant, urls, stores)).await {
+        Ok(Ok(Some(target))) => Prepared::Ready(target),
+        Ok(Ok(None)) => Prepared::Skipped(
+            variant,
+            "skipped: adapter not merged into this branch yet".into(),
+        ),
+        Ok(Err(err)) => Prepared::Skipped(variant, format!("skipped: unreachable ({err})")),
+        Err(_) => Prepared::Skipped(variant, "skipped: unreachable (timed out)".into()),
+    }
+}
+
+async fn set_up(
+    variant: Variant,
+    _urls: &StoreUrls,
+    _stores: &mut Stores,
+) -> Result<Option<Target>, BoxError> {
+    match variant {
+        Variant::Bare => listen(variant, routes::bare(), String::new(), None, None, "none")
+            .await
+            .map(Some),
+        Variant::Memory | Variant::MemoryWithLogins => {
+            protected(variant, MemoryAdapter::new()).await.map(Some)
+        }
+        Variant::Sqlite | Variant::Postgres | Variant::Redis => Ok(None),
+    }
+}
+
+/// Wraps `adapter` in a counter, seeds a user with a session and serves the protected route.
+async fn protected(variant: Variant, adapter: impl Adapter<()>) -> Result<Target, BoxError> {
+    let adapter = CountingAdapter::new(adapter);
+    let counts = adapter.counts();
+    let auth = Auth::<()>::builder(adapter)
+        .build()
+        .map_err(|err| format!("bad auth config: {err}"))?;
+    let token = seed(&auth).await?;
+    counts.reset();
+    let router = routes::manual(auth.clone());
+    let protection = "manual: cookie read + `validate_session_user` in the handler";
+    listen(variant, router, token, Some(auth), Some(counts), protection).await
+}
+
+/// Creates the bench user with a password key and one session; returns its token.
+async fn seed(auth: &Auth<()>) -> Result<String, BoxError> {
+    let key = NewKey::with_password("username", USERNAME, PASSWORD);
+    let user = auth
+        .create_user(Some(key), ())
+        .await
+        .map_err(|err| format!("cannot create the bench user: {err}"))?;
+    let session = auth
+        .create_session(&user.id)
+        .await
+        .map_err(|err| format!("cannot create the bench session: {err}"))?;
+    let token = session.token().ok_or("a new session has no token")?;
+    Ok(token.expose().to_owned())
+}
+
+async fn listen(
+    variant: Variant,
+    router: Router,
+    token: String,
+    auth: Option<Auth<()>>,
+    counts: Option<Arc<Counts>>,
+    protection: &'static str,
+) -> Result<Target, BoxError> {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|err| format!("cannot bind a loopback port: {err}"))?;
+    let addr = listener.local_addr()?;
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
+    tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, router).await {
+            eprintln!("lucia-bench: server for {variant} stopped: {err}");
+        }
+    });
+    Ok(Target {
+        variant,
+        addr,
+        token,
+        auth,
+        counts,
+        protection,
+    })
+}
