@@ -29,7 +29,10 @@ pub mod cookie;
 pub mod csrf;
 pub mod error;
 pub mod key;
+#[cfg(feature = "tower")]
+pub mod middleware;
 pub mod password;
+pub mod request;
 pub mod session;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -43,8 +46,18 @@ pub use config::{
 };
 pub use error::{AttributeError, BoxError, Error, PasswordPolicyError, Result};
 pub use key::{Key, KeyId, NewKey};
+#[cfg(feature = "tower")]
+pub use middleware::tower::AuthLayer;
+pub use request::{AuthRequest, RequestContext, SessionRequest};
 pub use session::{Session, SessionId, SessionState, SessionToken};
 pub use user::{AttributeValue, User, UserAttributes};
+
+/// axum integration (feature `axum`): the layer and the extractors.
+#[cfg(feature = "axum")]
+pub mod axum {
+    pub use crate::middleware::axum::*;
+    pub use crate::middleware::tower::AuthLayer;
+}
 
 /// Re-exported so apps and generated code use the same versions.
 pub use ::cookie as cookie_crate;
