@@ -81,7 +81,14 @@ async fn login_sets_a_secure_host_prefixed_cookie_in_production() {
     let lines = cookie_lines(&response, "__Host-auth_session");
     assert_eq!(lines.len(), 1, "{:?}", set_cookies(&response));
     let line = &lines[0];
-    for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/", "Max-Age=", "Expires="] {
+    for attribute in [
+        "HttpOnly",
+        "Secure",
+        "SameSite=Lax",
+        "Path=/",
+        "Max-Age=",
+        "Expires=",
+    ] {
         assert!(line.contains(attribute), "{line} lacks {attribute}");
     }
     assert!(!line.contains("Domain"), "{line}");
@@ -299,7 +306,10 @@ async fn duplicate_session_cookies_resolve_regardless_of_order_and_header_split(
     let variants: [&[String]; 3] = [
         &[format!("{COOKIE}={stale_token}; {COOKIE}={valid_token}")],
         &[format!("{COOKIE}={valid_token}; {COOKIE}={stale_token}")],
-        &[format!("{COOKIE}={stale_token}"), format!("{COOKIE}={valid_token}")],
+        &[
+            format!("{COOKIE}={stale_token}"),
+            format!("{COOKIE}={valid_token}"),
+        ],
     ];
     for headers in variants {
         let mut request = client().get(format!("{base}/me"));
@@ -335,7 +345,12 @@ async fn lookalike_cookie_names_are_other_cookies() {
     let (_, token) = session_for_new_user(&auth).await;
     let base = serve(app(&auth)).await;
 
-    for name in ["Auth_Session", "AUTH_SESSION", "__Host-auth_session", "auth_session2"] {
+    for name in [
+        "Auth_Session",
+        "AUTH_SESSION",
+        "__Host-auth_session",
+        "auth_session2",
+    ] {
         let response = client()
             .get(format!("{base}/me"))
             .header("cookie", format!("{name}={token}"))
@@ -362,8 +377,13 @@ async fn a_handler_cookie_survives_next_to_the_renewed_session_cookie() {
     assert_eq!(response.status(), 200);
     let lines = set_cookies(&response);
     assert_eq!(lines.len(), 2, "{lines:?}");
-    assert!(lines.contains(&"theme=dark; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Path=/".to_owned()));
-    let session_line = lines.iter().find(|line| line.starts_with("auth_session=")).unwrap();
+    assert!(
+        lines.contains(&"theme=dark; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Path=/".to_owned())
+    );
+    let session_line = lines
+        .iter()
+        .find(|line| line.starts_with("auth_session="))
+        .unwrap();
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=", "Expires="] {
         assert!(session_line.contains(attribute), "{session_line}");
     }
@@ -404,7 +424,11 @@ async fn a_failing_store_is_a_server_error_and_keeps_the_cookie() {
             .send()
             .await
             .unwrap();
-        assert!(response.status().is_server_error(), "{path}: {}", response.status());
+        assert!(
+            response.status().is_server_error(),
+            "{path}: {}",
+            response.status()
+        );
         assert!(set_cookies(&response).is_empty(), "{path}");
         let body = response.text().await.unwrap();
         assert!(!body.contains("connection refused"), "{body}");
@@ -434,7 +458,11 @@ async fn a_failing_store_is_a_server_error_and_keeps_the_cookie() {
 async fn optional_session_is_none_for_anonymous_requests() {
     let auth = builder(MemoryAdapter::new()).build().unwrap();
     let base = serve(app(&auth)).await;
-    let response = client().get(format!("{base}/optional")).send().await.unwrap();
+    let response = client()
+        .get(format!("{base}/optional"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), "anonymous");
 }
@@ -449,5 +477,8 @@ async fn an_extractor_without_the_layer_says_what_to_add() {
     let response = client().get(format!("{base}/me")).send().await.unwrap();
     assert_eq!(response.status(), 500);
     let body = response.text().await.unwrap();
-    assert!(body.contains(".layer(lucia::AuthLayer::new(auth.clone()))"), "{body}");
+    assert!(
+        body.contains(".layer(lucia::AuthLayer::new(auth.clone()))"),
+        "{body}"
+    );
 }

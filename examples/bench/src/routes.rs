@@ -2,9 +2,9 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
-use lucia::{Auth, Error, SESSION_COOKIE_NAME};
+use lucia::{Auth, AuthLayer, Error, Session};
 
 /// The body every variant answers with.
 const BODY: &str = "hello";
@@ -14,28 +14,18 @@ pub fn bare() -> Router {
     Router::new().route("/", get(|| async { BODY }))
 }
 
-/// The protected route, checking the session by hand: the cookie is read and
-/// `validate_session_user` called in the handler.
-pub fn manual(auth: Auth<()>) -> Router {
+/// The protected route: `AuthLayer` on the router, the `Session` extractor in the handler
+/// (`401` without a valid session cookie).
+pub fn layered(auth: Auth<()>) -> Router {
     Router::new()
-        .route("/", get(manual_protected))
+        .route("/", get(extractor_protected))
         .route("/login/{username}", post(login))
-        .with_state(auth)
+        .with_state(auth.clone())
+        .layer(AuthLayer::new(auth))
 }
 
-async fn manual_protected(
-    State(auth): State<Auth<()>>,
-    headers: HeaderMap,
-) -> Result<&'static str, StatusCode> {
-    let token = session_cookie(&headers).ok_or(StatusCode::UNAUTHORIZED)?;
-    match auth.validate_session_user(token).await {
-        Ok(_) => Ok(BODY),
-        Err(Error::InvalidSessionId) => Err(StatusCode::UNAUTHORIZED),
-        Err(err) => {
-            eprintln!("lucia-bench: session check failed: {err}");
-            Err(StatusCode::INTERNAL_SERVER_ERROR)
-        }
-    }
+async fn extractor_protected(_session: Session) -> &'static str {
+    BODY
 }
 
 /// Logs in with the password in the body and opens a session: Argon2id on the blocking pool.
@@ -59,16 +49,4 @@ async fn login(
             StatusCode::INTERNAL_SERVER_ERROR
         }
     }
-}
-
-fn session_cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == SESSION_COOKIE_NAME).then_some(value)
-        })
 }

@@ -216,8 +216,8 @@ async fn protected(variant: Variant, adapter: impl Adapter<()>) -> Result<Target
         .map_err(|err| format!("bad auth config: {err}"))?;
     let token = seed(&auth).await?;
     counts.reset();
-    let router = routes::manual(auth.clone());
-    let protection = "manual: cookie read + `validate_session_user` in the handler";
+    let router = routes::layered(auth.clone());
+    let protection = "`AuthLayer` + `Session` extractor (`#[protected]` not merged yet)";
     listen(variant, router, token, Some(auth), Some(counts), protection).await
 }
 

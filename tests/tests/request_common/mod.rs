@@ -93,7 +93,9 @@ async fn login(request: AuthRequest<()>, Form(form): Form<Login>) -> Response {
         .await
     {
         Ok(key) => key,
-        Err(error) if error.is_infrastructure() => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(error) if error.is_infrastructure() => {
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
         Err(_) => return StatusCode::BAD_REQUEST.into_response(),
     };
     if request.invalidate().await.is_err() {
@@ -129,7 +131,14 @@ async fn many(request: AuthRequest<()>) -> Response {
     );
     let again = request.validate_user().await;
     let also = request.validate().await;
-    let results = [a.is_ok(), b.is_ok(), c.is_ok(), d.is_ok(), again.is_ok(), also.is_ok()];
+    let results = [
+        a.is_ok(),
+        b.is_ok(),
+        c.is_ok(),
+        d.is_ok(),
+        again.is_ok(),
+        also.is_ok(),
+    ];
     if results.contains(&false) {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
@@ -144,9 +153,19 @@ async fn theme(session: Option<Session>) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(
         header::SET_COOKIE,
-        "theme=dark; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Path=/".parse().unwrap(),
+        "theme=dark; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Path=/"
+            .parse()
+            .unwrap(),
     );
-    (headers, if session.is_some() { "signed in" } else { "anonymous" }).into_response()
+    (
+        headers,
+        if session.is_some() {
+            "signed in"
+        } else {
+            "anonymous"
+        },
+    )
+        .into_response()
 }
 
 /// Validates, then fails on its own.
@@ -160,7 +179,11 @@ async fn settings(session: Session) -> String {
 }
 
 async fn optional(session: Option<Session>) -> &'static str {
-    if session.is_some() { "signed in" } else { "anonymous" }
+    if session.is_some() {
+        "signed in"
+    } else {
+        "anonymous"
+    }
 }
 
 async fn bearer_items(BearerSession(session): BearerSession) -> String {
@@ -174,8 +197,16 @@ async fn bearer_me(BearerAuthenticated { user, .. }: BearerAuthenticated<()>) ->
 /// Both credentials in one request, reported separately.
 async fn mixed(request: AuthRequest<()>) -> String {
     let cookie = request.validate().await.unwrap().map(|s| s.user_id);
-    let bearer = request.validate_bearer_token().await.unwrap().map(|s| s.user_id);
-    format!("cookie={} bearer={}", cookie.unwrap_or_default(), bearer.unwrap_or_default())
+    let bearer = request
+        .validate_bearer_token()
+        .await
+        .unwrap()
+        .map(|s| s.user_id);
+    format!(
+        "cookie={} bearer={}",
+        cookie.unwrap_or_default(),
+        bearer.unwrap_or_default()
+    )
 }
 
 /// The test app, with the auth layer.
@@ -205,7 +236,13 @@ impl<A> FailingAdapter<A> {
     /// Wraps `inner`; returns the switch too.
     pub fn new(inner: A) -> (Self, Arc<AtomicBool>) {
         let failing = Arc::new(AtomicBool::new(false));
-        (Self { inner, failing: Arc::clone(&failing) }, failing)
+        (
+            Self {
+                inner,
+                failing: Arc::clone(&failing),
+            },
+            failing,
+        )
     }
 
     fn check(&self) -> lucia::Result<()> {
@@ -245,7 +282,9 @@ impl<A: UserAdapter<()>> UserAdapter<()> for FailingAdapter<A> {
         key_id: &KeyId,
         hashed_password: Option<&str>,
     ) -> lucia::Result<Option<KeyRecord>> {
-        self.inner.update_key_password(key_id, hashed_password).await
+        self.inner
+            .update_key_password(key_id, hashed_password)
+            .await
     }
     async fn delete_non_primary_key(&self, key_id: &KeyId) -> lucia::Result<()> {
         self.inner.delete_non_primary_key(key_id).await
@@ -277,7 +316,9 @@ impl<A: SessionAdapter> SessionAdapter for FailingAdapter<A> {
         idle_expires: i64,
     ) -> lucia::Result<Option<SessionRecord>> {
         self.check()?;
-        self.inner.renew_session(id, now, active_expires, idle_expires).await
+        self.inner
+            .renew_session(id, now, active_expires, idle_expires)
+            .await
     }
     async fn delete_session(&self, id: &SessionId) -> lucia::Result<()> {
         self.check()?;
