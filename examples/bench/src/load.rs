@@ -15,6 +15,7 @@ use lucia::testing::Counts;
 use tokio::net::TcpStream;
 
 use crate::BoxError;
+use crate::cpu::ThreadClock;
 use crate::server::{PASSWORD, USERNAME};
 
 /// How long and how hard to drive one variant.
@@ -43,6 +44,10 @@ pub struct Sample {
     pub calls: Option<Calls>,
     /// Background logins completed in the window.
     pub logins: u64,
+    /// Share of the window the server thread was on a CPU.
+    pub server_busy: Option<f64>,
+    /// Share of the window the load generator's thread was on a CPU.
+    pub load_busy: Option<f64>,
 }
 
 /// Adapter calls made during one window.
@@ -102,7 +107,9 @@ pub async fn drive(
     load: Load,
     counts: Option<&Counts>,
     with_logins: bool,
+    server_clock: Option<&ThreadClock>,
 ) -> Result<Sample, BoxError> {
+    let load_clock = ThreadClock::current();
     let cookie = HeaderValue::try_from(format!("{SESSION_COOKIE_NAME}={token}"))?;
     let logins = with_logins.then(|| BackgroundLogins::start(addr));
     let mut senders = Vec::with_capacity(load.connections);
@@ -113,9 +120,16 @@ pub async fn drive(
     let warm = run_phase(senders, &cookie, load.warmup).await?;
     let calls_before = counts.map(Calls::read);
     let logins_before = logins.as_ref().map_or(0, BackgroundLogins::completed);
+    let server_before = server_clock.and_then(ThreadClock::read);
+    let load_before = load_clock.read();
     let start = Instant::now();
     let measured = run_phase(warm.senders, &cookie, load.measure).await?;
     let elapsed = start.elapsed();
+    let busy = |before: Option<Duration>, after: Option<Duration>| {
+        Some(after?.checked_sub(before?)?.as_secs_f64() / elapsed.as_secs_f64())
+    };
+    let server_busy = busy(server_before, server_clock.and_then(ThreadClock::read));
+    let load_busy = busy(load_before, load_clock.read());
     let calls = counts.map(Calls::read);
     let logins_done = logins.as_ref().map_or(0, BackgroundLogins::completed) - logins_before;
     if let Some(logins) = logins {
@@ -133,6 +147,8 @@ pub async fn drive(
             .zip(calls_before)
             .map(|(after, before)| after.since(before)),
         logins: logins_done,
+        server_busy,
+        load_busy,
     })
 }
 

@@ -14,6 +14,7 @@
 //! The process exits non-zero when a variant made other than exactly one session read per
 //! request, or a request failed. The throughput targets are reported, never enforced.
 
+mod cpu;
 mod load;
 mod machine;
 mod report;
@@ -25,6 +26,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::cpu::ThreadClock;
 use crate::load::Load;
 use crate::machine::Machine;
 use crate::report::{Outcome, Results};
@@ -101,6 +103,7 @@ async fn measure(
     options: Options,
 ) -> Result<Vec<Outcome>, BoxError> {
     let mut outcomes: Vec<Outcome> = prepared.iter().map(outcome_of).collect();
+    let server_clock = ThreadClock::named(server::THREAD_NAME);
     for round in 1..=options.rounds {
         for (target, outcome) in prepared.iter().zip(&mut outcomes) {
             let (Prepared::Ready(target), Ok(samples)) = (target, &mut outcome.samples) else {
@@ -116,6 +119,7 @@ async fn measure(
                 options.load,
                 target.counts.as_deref(),
                 target.variant.has_logins(),
+                server_clock.as_ref(),
             )
             .await
             .map_err(|err| format!("{}: {err}", target.variant))?;

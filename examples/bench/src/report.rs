@@ -243,9 +243,10 @@ impl Results {
         let _ = writeln!(out, "Every round:\n");
         let _ = writeln!(
             out,
-            "| round | variant | req/s | p50 | p99 | vs bare axum | errors | logins |"
+            "| round | variant | req/s | p50 | p99 | vs bare axum | server CPU | load CPU | \
+             errors | logins |"
         );
-        let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         let bare = self.samples(Variant::Bare);
         for round in 0..self.rounds {
             for outcome in &self.outcomes {
@@ -264,18 +265,24 @@ impl Results {
                     });
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {:.0} | {} | {} | {ratio} | {} | {} |",
+                    "| {} | {} | {:.0} | {} | {} | {ratio} | {} | {} | {} | {} |",
                     round + 1,
                     outcome.variant,
                     sample.throughput(),
                     format_latency(Some(sample.quantile(0.5))),
                     format_latency(Some(sample.quantile(0.99))),
+                    sample.server_busy.map_or("–".into(), percent),
+                    sample.load_busy.map_or("–".into(), percent),
                     sample.errors,
                     sample.logins,
                 );
             }
         }
-        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "\nServer and load CPU: the share of the measured window each thread was on a CPU \
+             (from `/proc`, 10 ms ticks); a server near 100 % is the bottleneck.\n"
+        );
         for outcome in &self.outcomes {
             let _ = writeln!(out, "- {}: {}.", outcome.variant, outcome.protection);
         }

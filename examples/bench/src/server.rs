@@ -23,6 +23,9 @@ pub const USERNAME: &str = "bench";
 /// Its password (long enough for the default policy).
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The server thread's name (at most 15 bytes: `/proc` cuts longer ones).
+pub const THREAD_NAME: &str = "bench-server";
+
 /// How long a store may take to answer before its variant is skipped.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -81,7 +84,7 @@ impl Server {
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let variants = variants.to_vec();
         let thread = std::thread::Builder::new()
-            .name("lucia-bench-server".into())
+            .name(THREAD_NAME.into())
             .spawn(move || serve(variants, urls, prepared_tx, shutdown_rx))
             .map_err(|err| format!("cannot start the server thread: {err}"))?;
         let (handle, prepared) = prepared_rx
