@@ -18,6 +18,10 @@
 //! - a driver failure is [`Error::Adapter`](crate::Error::Adapter), never "not found".
 
 pub mod memory;
+#[cfg(feature = "redis")]
+pub mod redis;
+#[cfg(feature = "sqlx")]
+pub mod sql;
 
 use async_trait::async_trait;
 
@@ -27,6 +31,14 @@ use crate::session::{SessionId, SessionRecord};
 use crate::user::{User, UserAttributes};
 
 pub use memory::MemoryAdapter;
+#[cfg(feature = "redis")]
+pub use redis::RedisSessionAdapter;
+#[cfg(feature = "mysql")]
+pub use sql::mysql::MySqlAdapter;
+#[cfg(feature = "postgres")]
+pub use sql::postgres::PostgresAdapter;
+#[cfg(feature = "sqlite")]
+pub use sql::sqlite::SqliteAdapter;
 
 /// Where users and keys are stored.
 #[async_trait]

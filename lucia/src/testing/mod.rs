@@ -1,6 +1,7 @@
 //! Test helpers for adapters and apps (feature `testing`): wrappers that count adapter and
 //! hasher calls, and a Lucia v1 hash maker for migration tests.
 
+pub mod conformance;
 mod counting;
 mod hasher;
 

@@ -1,0 +1,93 @@
+//! The MySQL/MariaDB adapter against a real server (`LUCIA_TEST_MYSQL_URL`, default
+//! `mysql://root@127.0.0.1:3306/test`): the conformance suite, a two-connection pool
+//! under concurrent sign-ups, and case 7 with the session time zone at `+03:00`. Each test
+//! gets its own tables (random prefix) and drops them when it passes.
+
+mod common;
+
+use std::time::Duration;
+
+use lucia::adapter::MySqlAdapter;
+use lucia::adapter::sql::sqlx::{self, mysql::MySqlPoolOptions};
+use lucia::testing::conformance::{self, Harness, TestUser};
+
+/// A pool of `max` connections, optionally with every connection's time zone at `+03:00`,
+/// over fresh tables.
+pub async fn mysql(max: u32, shifted_time_zone: bool) -> Option<Harness<MySqlAdapter<TestUser>>> {
+    let mut options = MySqlPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(5));
+    if shifted_time_zone {
+        options = options.after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::query("SET time_zone = '+03:00'")
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            })
+        });
+    }
+    let pool = match options.connect(&common::mysql_url()).await {
+        Ok(pool) => pool,
+        Err(err) => return common::unreachable("MySQL/MariaDB", "LUCIA_TEST_MYSQL_URL", err),
+    };
+    let tables = common::fresh_tables();
+    let adapter = MySqlAdapter::<TestUser>::from_pool_with_tables(pool.clone(), tables.clone())
+        .expect("adapter");
+    adapter.migrate().await.expect("migrate");
+    let drops = common::drop_statements(&tables, '`');
+    Some(Harness::new(adapter).with_cleanup(move || common::drop_tables(pool, drops)))
+}
+
+lucia::conformance_tests!(mysql(5, false));
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ups_over_a_two_connection_pool_all_succeed() {
+    let Some(harness) = mysql(2, false).await else {
+        return;
+    };
+    harness
+        .run(conformance::concurrent_user_creation_all_succeeds)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expiries_are_exact_with_the_session_time_zone_at_plus_three() {
+    let Some(harness) = mysql(2, true).await else {
+        return;
+    };
+    harness
+        .run(|adapter| async move {
+            let zone: String = sqlx::query_scalar("SELECT @@session.time_zone")
+                .fetch_one(adapter.pool())
+                .await
+                .expect("time zone");
+            assert_eq!(zone, "+03:00", "the connection's time zone was shifted");
+            conformance::expiries_are_stored_as_exact_epoch_millis(adapter).await;
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn migrate_is_idempotent_and_schema_text_matches() {
+    let Some(harness) = mysql(2, false).await else {
+        return;
+    };
+    harness
+        .run(|adapter| async move {
+            adapter.migrate().await.expect("second migrate");
+            let schema = MySqlAdapter::<TestUser>::schema_sql().expect("schema");
+            for needle in [
+                "CREATE TABLE IF NOT EXISTS `auth_user`",
+                "`id` VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY",
+                "`score` DOUBLE NOT NULL",
+                "`idle_expires` BIGINT NOT NULL",
+                "ON DELETE CASCADE",
+                "INDEX `auth_session_user_id_idx` (`user_id`)",
+                "ENGINE=InnoDB",
+            ] {
+                assert!(schema.contains(needle), "schema lacks {needle}:\n{schema}");
+            }
+        })
+        .await;
+}
