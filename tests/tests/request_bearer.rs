@@ -6,9 +6,9 @@ mod request_common;
 
 use std::sync::Arc;
 
+use lucia::MemoryAdapter;
 use lucia::clock::MockClock;
 use lucia::testing::CountingAdapter;
-use lucia::MemoryAdapter;
 use request_common::*;
 use time::Duration;
 
@@ -37,7 +37,9 @@ async fn bearer_posts_need_no_origin() {
     let base = serve(app(&auth)).await;
 
     for origin in [None, Some("https://attacker.example"), Some("null")] {
-        let mut request = client().post(format!("{base}/api/items")).bearer_auth(&token);
+        let mut request = client()
+            .post(format!("{base}/api/items"))
+            .bearer_auth(&token);
         if let Some(origin) = origin {
             request = request.header("origin", origin);
         }
@@ -149,7 +151,10 @@ async fn bearer_and_cookie_sessions_do_not_mix() {
     assert!(set_cookies(&both).is_empty());
     assert_eq!(
         both.text().await.unwrap(),
-        format!("cookie={} bearer={}", cookie_session.user_id, bearer_session.user_id)
+        format!(
+            "cookie={} bearer={}",
+            cookie_session.user_id, bearer_session.user_id
+        )
     );
 
     let forged = client()

@@ -61,8 +61,14 @@ async fn cross_origin_missing_null_garbage_and_repeated_origins_are_refused() {
         vec![("origin", wrong_scheme)],
         vec![("origin", format!("{base}.evil.test"))],
         vec![("origin", format!("{base}/"))],
-        vec![("origin", base.clone()), ("origin", "https://attacker.example".into())],
-        vec![("origin", "https://attacker.example".into()), ("origin", base.clone())],
+        vec![
+            ("origin", base.clone()),
+            ("origin", "https://attacker.example".into()),
+        ],
+        vec![
+            ("origin", "https://attacker.example".into()),
+            ("origin", base.clone()),
+        ],
         vec![("referer", format!("{base}/settings"))],
     ];
     for headers in cases {
@@ -114,7 +120,10 @@ async fn forwarded_host_is_not_trusted_by_default_or_next_to_a_configured_origin
         ]
     };
 
-    let default = builder(MemoryAdapter::new()).env(Env::Production).build().unwrap();
+    let default = builder(MemoryAdapter::new())
+        .env(Env::Production)
+        .build()
+        .unwrap();
     let (_, token) = session_for_new_user(&default).await;
     let base = serve(app(&default)).await;
     let response = post_settings(&base, &token, &attack("app.example.com")).await;
@@ -159,7 +168,12 @@ async fn a_failed_check_reads_no_session_renews_nothing_and_writes_no_cookie() {
     let base = serve(app(&auth)).await;
     counts.reset();
 
-    let forged = post_settings(&base, &token, &[("origin", "https://attacker.example".into())]).await;
+    let forged = post_settings(
+        &base,
+        &token,
+        &[("origin", "https://attacker.example".into())],
+    )
+    .await;
     assert_eq!(forged.status(), 403);
     assert!(set_cookies(&forged).is_empty());
 
@@ -207,19 +221,29 @@ async fn sec_fetch_site_same_origin_stands_in_for_origin_only_when_enabled() {
     let same = [("sec-fetch-site", "same-origin".to_owned())];
     assert_eq!(post_settings(&base, &token, &same).await.status(), 403);
 
-    let on = builder(MemoryAdapter::new()).allow_sec_fetch_site(true).build().unwrap();
+    let on = builder(MemoryAdapter::new())
+        .allow_sec_fetch_site(true)
+        .build()
+        .unwrap();
     let (_, token) = session_for_new_user(&on).await;
     let base = serve(app(&on)).await;
     assert_eq!(post_settings(&base, &token, &same).await.status(), 200);
     for value in ["cross-site", "same-site", "none"] {
         let headers = [("sec-fetch-site", value.to_owned())];
-        assert_eq!(post_settings(&base, &token, &headers).await.status(), 403, "{value}");
+        assert_eq!(
+            post_settings(&base, &token, &headers).await.status(),
+            403,
+            "{value}"
+        );
     }
 }
 
 #[tokio::test]
 async fn disabled_protection_lets_cookie_posts_through() {
-    let auth = builder(MemoryAdapter::new()).csrf_protection(false).build().unwrap();
+    let auth = builder(MemoryAdapter::new())
+        .csrf_protection(false)
+        .build()
+        .unwrap();
     let (_, token) = session_for_new_user(&auth).await;
     let base = serve(app(&auth)).await;
     assert_eq!(post_settings(&base, &token, &[]).await.status(), 200);

@@ -20,6 +20,7 @@ mod machine;
 mod report;
 mod routes;
 mod server;
+mod stores;
 mod variant;
 
 use std::path::PathBuf;

@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 
 use crate::BoxError;
 use crate::routes;
+use crate::stores::{Skip, Stores};
 use crate::variant::Variant;
 
 /// The user the benchmark logs in as.
@@ -26,15 +27,11 @@ pub const PASSWORD: &str = "correct horse battery staple";
 /// The server thread's name (at most 15 bytes: `/proc` cuts longer ones).
 pub const THREAD_NAME: &str = "bench-server";
 
-/// How long a store may take to answer before its variant is skipped.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long setting up one variant may take before it is skipped.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Where to find the external stores.
 #[derive(Debug, Clone)]
-#[expect(
-    dead_code,
-    reason = "read once the PostgreSQL and Redis adapters are merged"
-)]
 pub struct StoreUrls {
     /// `LUCIA_BENCH_POSTGRES_URL`.
     pub postgres: String,
@@ -170,62 +167,64 @@ fn serve(
     runtime.shutdown_timeout(Duration::from_secs(2));
 }
 
-/// What the stores leave behind (temp dirs, databases) until the end of the run.
-#[derive(Default)]
-struct Stores {
-    temp_dirs: Vec<tempfile::TempDir>,
-}
-
-impl Stores {
-    async fn clean_up(self) {
-        drop(self.temp_dirs);
-    }
-}
-
 async fn prepare(variant: Variant, urls: &StoreUrls, stores: &mut Stores) -> Prepared {
-    match tokio::time::timeout(CONNECT_TIMEOUT * 2, set_up(variant, urls, stores)).await {
-        Ok(Ok(Some(target))) => Prepared::Ready(target),
-        Ok(Ok(None)) => Prepared::Skipped(
-            variant,
-            "skipped: adapter not merged into this branch yet".into(),
-        ),
-        Ok(Err(err)) => Prepared::Skipped(variant, format!("skipped: unreachable ({err})")),
-        Err(_) => Prepared::Skipped(variant, "skipped: unreachable (timed out)".into()),
+    match tokio::time::timeout(SETUP_TIMEOUT, set_up(variant, urls, stores)).await {
+        Ok(Ok(target)) => Prepared::Ready(target),
+        Ok(Err(skip)) => Prepared::Skipped(variant, skip.to_string()),
+        Err(_) => Prepared::Skipped(variant, "skipped: unreachable (setup timed out)".into()),
     }
 }
 
-async fn set_up(
-    variant: Variant,
-    _urls: &StoreUrls,
-    _stores: &mut Stores,
-) -> Result<Option<Target>, BoxError> {
+async fn set_up(variant: Variant, urls: &StoreUrls, stores: &mut Stores) -> Result<Target, Skip> {
     match variant {
         Variant::Bare => listen(variant, routes::bare(), String::new(), None, None, "none")
             .await
-            .map(Some),
+            .map_err(Skip::failed),
         Variant::Memory | Variant::MemoryWithLogins => {
-            protected(variant, MemoryAdapter::new()).await.map(Some)
+            let (target, _) = protected(variant, MemoryAdapter::new()).await?;
+            Ok(target)
         }
-        Variant::Sqlite | Variant::Postgres | Variant::Redis => Ok(None),
+        Variant::Sqlite => {
+            let (target, _) = protected(variant, stores.sqlite().await?).await?;
+            Ok(target)
+        }
+        Variant::Postgres => {
+            let (target, _) = protected(variant, stores.postgres(&urls.postgres).await?).await?;
+            Ok(target)
+        }
+        Variant::Redis => {
+            let sessions = stores.redis(&urls.redis).await?;
+            let adapter = lucia::adapter::split(MemoryAdapter::new(), sessions);
+            let (target, user_id) = protected(variant, adapter).await?;
+            if let Some(auth) = &target.auth {
+                stores.remove_sessions_at_end(auth.clone(), user_id);
+            }
+            Ok(target)
+        }
     }
 }
 
 /// Wraps `adapter` in a counter, seeds a user with a session and serves the protected route.
-async fn protected(variant: Variant, adapter: impl Adapter<()>) -> Result<Target, BoxError> {
+/// Returns the target and the seeded user's id.
+async fn protected(variant: Variant, adapter: impl Adapter<()>) -> Result<(Target, String), Skip> {
     let adapter = CountingAdapter::new(adapter);
     let counts = adapter.counts();
     let auth = Auth::<()>::builder(adapter)
         .build()
-        .map_err(|err| format!("bad auth config: {err}"))?;
-    let token = seed(&auth).await?;
+        .map_err(|err| Skip::failed(format!("bad auth config: {err}")))?;
+    let (user_id, token) = seed(&auth).await.map_err(Skip::failed)?;
     counts.reset();
     let router = routes::layered(auth.clone());
     let protection = "`AuthLayer` + `Session` extractor (`#[protected]` not merged yet)";
-    listen(variant, router, token, Some(auth), Some(counts), protection).await
+    let target = listen(variant, router, token, Some(auth), Some(counts), protection)
+        .await
+        .map_err(Skip::failed)?;
+    Ok((target, user_id))
 }
 
-/// Creates the bench user with a password key and one session; returns its token.
-async fn seed(auth: &Auth<()>) -> Result<String, BoxError> {
+/// Creates the bench user with a password key and one session; returns the user's id and
+/// the session token.
+async fn seed(auth: &Auth<()>) -> Result<(String, String), BoxError> {
     let key = NewKey::with_password("username", USERNAME, PASSWORD);
     let user = auth
         .create_user(Some(key), ())
@@ -236,9 +235,8 @@ async fn seed(auth: &Auth<()>) -> Result<String, BoxError> {
         .await
         .map_err(|err| format!("cannot create the bench session: {err}"))?;
     let token = session.token().ok_or("a new session has no token")?;
-    Ok(token.expose().to_owned())
+    Ok((user.id, token.expose().to_owned()))
 }
-
 async fn listen(
     variant: Variant,
     router: Router,
