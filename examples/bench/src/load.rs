@@ -15,7 +15,7 @@ use lucia::testing::Counts;
 use tokio::net::TcpStream;
 
 use crate::BoxError;
-use crate::cpu::ThreadClock;
+use crate::cpu::{CpuTimes, ThreadClock};
 use crate::server::{PASSWORD, USERNAME};
 
 /// How long and how hard to drive one variant.
@@ -44,10 +44,10 @@ pub struct Sample {
     pub calls: Option<Calls>,
     /// Background logins completed in the window.
     pub logins: u64,
-    /// Share of the window the server thread was on a CPU.
-    pub server_busy: Option<f64>,
-    /// Share of the window the load generator's thread was on a CPU.
-    pub load_busy: Option<f64>,
+    /// The server thread's scheduler times in the window.
+    pub server_cpu: Option<CpuTimes>,
+    /// The load generator thread's scheduler times in the window.
+    pub load_cpu: Option<CpuTimes>,
 }
 
 /// Adapter calls made during one window.
@@ -83,6 +83,22 @@ impl Sample {
     /// Requests per second.
     pub fn throughput(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// The share of the window a thread was on a CPU.
+    pub fn busy(&self, times: Option<CpuTimes>) -> Option<f64> {
+        Some(times?.running.as_secs_f64() / self.elapsed.as_secs_f64())
+    }
+
+    /// The share of the window a thread waited for a CPU.
+    pub fn waiting(&self, times: Option<CpuTimes>) -> Option<f64> {
+        Some(times?.waiting?.as_secs_f64() / self.elapsed.as_secs_f64())
+    }
+
+    /// The server thread's CPU time per answered request.
+    pub fn server_cpu_per_request(&self) -> Option<Duration> {
+        let requests = u32::try_from(self.requests + self.errors).ok()?;
+        self.server_cpu?.running.checked_div(requests)
     }
 
     /// The latency at quantile `q` (0..=1).
@@ -125,11 +141,9 @@ pub async fn drive(
     let start = Instant::now();
     let measured = run_phase(warm.senders, &cookie, load.measure).await?;
     let elapsed = start.elapsed();
-    let busy = |before: Option<Duration>, after: Option<Duration>| {
-        Some(after?.checked_sub(before?)?.as_secs_f64() / elapsed.as_secs_f64())
-    };
-    let server_busy = busy(server_before, server_clock.and_then(ThreadClock::read));
-    let load_busy = busy(load_before, load_clock.read());
+    let since = |before: Option<CpuTimes>, after: Option<CpuTimes>| Some(after?.since(before?));
+    let server_cpu = since(server_before, server_clock.and_then(ThreadClock::read));
+    let load_cpu = since(load_before, load_clock.read());
     let calls = counts.map(Calls::read);
     let logins_done = logins.as_ref().map_or(0, BackgroundLogins::completed) - logins_before;
     if let Some(logins) = logins {
@@ -147,8 +161,8 @@ pub async fn drive(
             .zip(calls_before)
             .map(|(after, before)| after.since(before)),
         logins: logins_done,
-        server_busy,
-        load_busy,
+        server_cpu,
+        load_cpu,
     })
 }
 

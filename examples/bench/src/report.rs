@@ -54,6 +54,23 @@ impl Results {
         median(ratios)
     }
 
+    /// Bare axum's server CPU per request over the variant's, same round, median: the
+    /// throughput ratio the variant would reach with the server core to itself. It leaves out
+    /// work done off the server thread (SQLite's worker threads, the database servers).
+    pub fn cpu_ratio(&self, variant: Variant) -> Option<f64> {
+        let bare = self.samples(Variant::Bare)?;
+        let ratios = self
+            .samples(variant)?
+            .iter()
+            .zip(bare)
+            .filter_map(|(sample, bare)| {
+                let cost = sample.server_cpu_per_request()?.as_secs_f64();
+                Some(bare.server_cpu_per_request()?.as_secs_f64() / cost)
+            })
+            .collect();
+        median(ratios)
+    }
+
     /// The logins p99 over the idle memory p99 in the same round, median.
     fn login_p99_factor(&self) -> Option<f64> {
         let idle = self.samples(Variant::Memory)?;
@@ -130,20 +147,34 @@ impl Results {
              generator on another single-threaded runtime on another thread. PostgreSQL and \
              Redis run on the same machine and share its cores.\n"
         );
+        let busy_before = self.machine.load_average.parse::<f64>().ok();
+        if let Some(load) = busy_before
+            && load >= self.machine.cpus as f64
+        {
+            let _ = writeln!(
+                out,
+                "**Noisy run**: the machine was busy before the benchmark started (load average \
+                 {load:.1} on {} CPUs), so other work took CPU time from the server and the load \
+                 generator (see \"server waited\" below). Throughput ratios from such a run are \
+                 rough; server CPU per request is less sensitive to it.\n",
+                self.machine.cpus
+            );
+        }
     }
 
     fn write_summary(&self, out: &mut String) {
         let _ = writeln!(out, "Medians across rounds:\n");
         let _ = writeln!(
             out,
-            "| variant | req/s | p50 | p99 | vs bare axum | adapter calls/request |"
+            "| variant | req/s | p50 | p99 | vs bare axum | server CPU/request | \
+             vs bare axum, by server CPU | adapter calls/request |"
         );
-        let _ = writeln!(out, "|---|---:|---:|---:|---:|---|");
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---|");
         for outcome in &self.outcomes {
             let samples = match &outcome.samples {
                 Ok(samples) => samples,
                 Err(reason) => {
-                    let _ = writeln!(out, "| {} | {reason} | | | | |", outcome.variant);
+                    let _ = writeln!(out, "| {} | {reason} | | | | | | |", outcome.variant);
                     continue;
                 }
             };
@@ -151,14 +182,17 @@ impl Results {
             let p50 = median_latency(samples, 0.5);
             let p99 = median_latency(samples, 0.99);
             let ratio = self.ratio(outcome.variant);
+            let cpu_ratio = self.cpu_ratio(outcome.variant);
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 outcome.variant,
                 throughput.map_or("–".into(), |t| format!("{t:.0}")),
                 format_latency(p50),
                 format_latency(p99),
                 ratio.map_or("–".into(), percent),
+                format_micros(median_cpu_per_request(samples)),
+                cpu_ratio.map_or("–".into(), percent),
                 calls_per_request(samples),
             );
         }
@@ -204,15 +238,13 @@ impl Results {
             .iter()
             .find(|outcome| outcome.variant == variant)
             .and_then(|outcome| outcome.check_alone);
-        let bare = self
-            .samples(Variant::Bare)
-            .and_then(|samples| median(samples.iter().map(Sample::throughput).collect()));
+        let bare = self.samples(Variant::Bare).and_then(median_cpu_per_request);
         match (alone, bare) {
             (Some(alone), Some(bare)) => format!(
-                ": the session check alone takes {:.1} µs per call against {:.1} µs per request \
-                 for the whole bare axum route",
+                ": the session check alone takes {:.1} µs per call (one at a time), against \
+                 {:.1} µs of server CPU for a whole bare axum request",
                 alone.as_secs_f64() * 1e6,
-                1e6 / bare
+                bare.as_secs_f64() * 1e6
             ),
             _ => String::new(),
         }
@@ -243,10 +275,13 @@ impl Results {
         let _ = writeln!(out, "Every round:\n");
         let _ = writeln!(
             out,
-            "| round | variant | req/s | p50 | p99 | vs bare axum | server CPU | load CPU | \
-             errors | logins |"
+            "| round | variant | req/s | p50 | p99 | vs bare axum | server busy | server waited | \
+             server CPU/request | load busy | errors | logins |"
         );
-        let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(
+            out,
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        );
         let bare = self.samples(Variant::Bare);
         for round in 0..self.rounds {
             for outcome in &self.outcomes {
@@ -265,14 +300,18 @@ impl Results {
                     });
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {:.0} | {} | {} | {ratio} | {} | {} | {} | {} |",
+                    "| {} | {} | {:.0} | {} | {} | {ratio} | {} | {} | {} | {} | {} | {} |",
                     round + 1,
                     outcome.variant,
                     sample.throughput(),
                     format_latency(Some(sample.quantile(0.5))),
                     format_latency(Some(sample.quantile(0.99))),
-                    sample.server_busy.map_or("–".into(), percent),
-                    sample.load_busy.map_or("–".into(), percent),
+                    sample.busy(sample.server_cpu).map_or("–".into(), percent),
+                    sample
+                        .waiting(sample.server_cpu)
+                        .map_or("–".into(), percent),
+                    format_micros(sample.server_cpu_per_request()),
+                    sample.busy(sample.load_cpu).map_or("–".into(), percent),
                     sample.errors,
                     sample.logins,
                 );
@@ -280,8 +319,9 @@ impl Results {
         }
         let _ = writeln!(
             out,
-            "\nServer and load CPU: the share of the measured window each thread was on a CPU \
-             (from `/proc`, 10 ms ticks); a server near 100 % is the bottleneck.\n"
+            "\nBusy: the share of the measured window the thread was on a CPU; waited: the share \
+             it was ready to run but another thread had the CPU (`/proc/<tid>/schedstat`). \
+             Server CPU/request: the server thread's CPU time over the requests it answered.\n"
         );
         for outcome in &self.outcomes {
             let _ = writeln!(out, "- {}: {}.", outcome.variant, outcome.protection);
@@ -306,6 +346,20 @@ fn calls_per_request(samples: &[Sample]) -> String {
     } else {
         format!("{per_request:.2} (+ {other} calls by {logins} logins)")
     }
+}
+
+fn median_cpu_per_request(samples: &[Sample]) -> Option<Duration> {
+    let values = samples
+        .iter()
+        .filter_map(|s| Some(s.server_cpu_per_request()?.as_secs_f64()))
+        .collect();
+    median(values).map(Duration::from_secs_f64)
+}
+
+fn format_micros(duration: Option<Duration>) -> String {
+    duration.map_or("–".into(), |duration| {
+        format!("{:.1} µs", duration.as_secs_f64() * 1e6)
+    })
 }
 
 fn median_latency(samples: &[Sample], q: f64) -> Option<Duration> {
