@@ -7,6 +7,8 @@
 //!
 //! - `--quick`: one round, 0.5 s per variant, for checking the harness in a debug build.
 //! - `--rounds N`, `--seconds S`, `--connections N`: override the defaults (3, 2.5, 32).
+//! - `--only memory,sqlite`: run only these variants (and bare axum, the reference); the
+//!   names are `memory`, `in-handler`, `sqlite`, `postgres`, `redis`, `logins`.
 //! - `LUCIA_BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`) and
 //!   `LUCIA_BENCH_REDIS_URL` (default `redis://127.0.0.1:6379`); a store that does not
 //!   answer is skipped.
@@ -38,8 +40,9 @@ use crate::variant::Variant;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// How the run is shaped.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Options {
+    variants: Vec<Variant>,
     rounds: usize,
     load: Load,
     check_alone: Duration,
@@ -65,14 +68,17 @@ fn run() -> Result<ExitCode, BoxError> {
         ),
         redis: env_or("LUCIA_BENCH_REDIS_URL", "redis://127.0.0.1:6379"),
     };
-    eprintln!("lucia-bench: setting up {} variants", Variant::ALL.len());
-    let (server, prepared) = Server::start(&Variant::ALL, urls)?;
+    eprintln!(
+        "lucia-bench: setting up {} variants",
+        options.variants.len()
+    );
+    let (server, prepared) = Server::start(&options.variants, urls)?;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|err| format!("cannot build the load runtime: {err}"))?;
-    let outcomes = runtime.block_on(measure(&server, prepared, options))?;
+    let outcomes = runtime.block_on(measure(&server, prepared, &options))?;
     drop(server);
 
     let results = Results {
@@ -101,7 +107,7 @@ fn run() -> Result<ExitCode, BoxError> {
 async fn measure(
     server: &Server,
     prepared: Vec<Prepared>,
-    options: Options,
+    options: &Options,
 ) -> Result<Vec<Outcome>, BoxError> {
     let mut outcomes: Vec<Outcome> = prepared.iter().map(outcome_of).collect();
     let server_clock = ThreadClock::named(server::THREAD_NAME);
@@ -161,6 +167,7 @@ fn outcome_of(prepared: &Prepared) -> Outcome {
 
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, BoxError> {
     let mut options = Options {
+        variants: Variant::ALL.to_vec(),
         rounds: 3,
         load: Load {
             connections: 32,
@@ -181,6 +188,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, BoxE
             "--rounds" => options.rounds = value()?.parse()?,
             "--seconds" => options.load.measure = Duration::try_from_secs_f64(value()?.parse()?)?,
             "--connections" => options.load.connections = value()?.parse()?,
+            "--only" => options.variants = only(&value()?)?,
             _ => return Err(format!("unknown argument `{arg}` (see the crate docs)").into()),
         }
     }
@@ -188,6 +196,21 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, BoxE
         return Err("`--rounds` and `--connections` must be at least 1".into());
     }
     Ok(options)
+}
+
+/// The variants named in `keys` (comma-separated), with bare axum always first.
+fn only(keys: &str) -> Result<Vec<Variant>, BoxError> {
+    let mut variants = vec![Variant::Bare];
+    for key in keys.split(',') {
+        let variant = Variant::ALL
+            .into_iter()
+            .find(|variant| variant.key() == key)
+            .ok_or_else(|| format!("unknown variant `{key}`"))?;
+        if !variants.contains(&variant) {
+            variants.push(variant);
+        }
+    }
+    Ok(variants)
 }
 
 fn env_or(name: &str, default: &str) -> String {

@@ -2,9 +2,9 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
-use lucia::{Auth, AuthLayer, Error, Session};
+use lucia::{Auth, AuthLayer, Error, SESSION_COOKIE_NAME, Session};
 
 /// The body every variant answers with.
 const BODY: &str = "hello";
@@ -28,6 +28,29 @@ async fn extractor_protected(_session: Session) -> &'static str {
     BODY
 }
 
+/// The protected route without the layer: the handler reads the cookie and calls
+/// `validate_session_user` itself.
+pub fn in_handler(auth: Auth<()>) -> Router {
+    Router::new()
+        .route("/", get(check_in_handler))
+        .with_state(auth)
+}
+
+async fn check_in_handler(
+    State(auth): State<Auth<()>>,
+    headers: HeaderMap,
+) -> Result<&'static str, StatusCode> {
+    let token = session_cookie(&headers).ok_or(StatusCode::UNAUTHORIZED)?;
+    match auth.validate_session_user(token).await {
+        Ok(_) => Ok(BODY),
+        Err(Error::InvalidSessionId) => Err(StatusCode::UNAUTHORIZED),
+        Err(err) => {
+            eprintln!("lucia-bench: session check failed: {err}");
+            Err(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
 /// Logs in with the password in the body and opens a session: Argon2id on the blocking pool.
 async fn login(
     State(auth): State<Auth<()>>,
@@ -49,4 +72,16 @@ async fn login(
             StatusCode::INTERNAL_SERVER_ERROR
         }
     }
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == SESSION_COOKIE_NAME).then_some(value)
+        })
 }

@@ -180,7 +180,7 @@ async fn set_up(variant: Variant, urls: &StoreUrls, stores: &mut Stores) -> Resu
         Variant::Bare => listen(variant, routes::bare(), String::new(), None, None, "none")
             .await
             .map_err(Skip::failed),
-        Variant::Memory | Variant::MemoryWithLogins => {
+        Variant::Memory | Variant::MemoryInHandler | Variant::MemoryWithLogins => {
             let (target, _) = protected(variant, MemoryAdapter::new()).await?;
             Ok(target)
         }
@@ -214,8 +214,13 @@ async fn protected(variant: Variant, adapter: impl Adapter<()>) -> Result<(Targe
         .map_err(|err| Skip::failed(format!("bad auth config: {err}")))?;
     let (user_id, token) = seed(&auth).await.map_err(Skip::failed)?;
     counts.reset();
-    let router = routes::layered(auth.clone());
-    let protection = "`AuthLayer` + `Session` extractor (`#[protected]` not merged yet)";
+    let (router, protection) = if variant == Variant::MemoryInHandler {
+        let protection = "cookie read and `validate_session_user` called in the handler, no layer";
+        (routes::in_handler(auth.clone()), protection)
+    } else {
+        let protection = "`AuthLayer` + `Session` extractor (`#[protected]` not merged yet)";
+        (routes::layered(auth.clone()), protection)
+    };
     let target = listen(variant, router, token, Some(auth), Some(counts), protection)
         .await
         .map_err(Skip::failed)?;

@@ -9,6 +9,9 @@ pub enum Variant {
     Bare,
     /// Session check on the in-memory adapter.
     Memory,
+    /// The same check written by hand in the handler, without `AuthLayer`: what the layer
+    /// itself costs.
+    MemoryInHandler,
     /// Session check on SQLite (a file in a temp dir, WAL).
     Sqlite,
     /// Session check on PostgreSQL, in a fresh database.
@@ -21,9 +24,10 @@ pub enum Variant {
 
 impl Variant {
     /// Every variant, in the order each round runs them.
-    pub const ALL: [Variant; 6] = [
+    pub const ALL: [Variant; 7] = [
         Variant::Bare,
         Variant::Memory,
+        Variant::MemoryInHandler,
         Variant::Sqlite,
         Variant::Postgres,
         Variant::Redis,
@@ -36,7 +40,23 @@ impl Variant {
             Variant::Memory => Some(0.85),
             Variant::Sqlite => Some(0.19),
             Variant::Redis => Some(0.30),
-            Variant::Bare | Variant::Postgres | Variant::MemoryWithLogins => None,
+            Variant::Bare
+            | Variant::MemoryInHandler
+            | Variant::Postgres
+            | Variant::MemoryWithLogins => None,
+        }
+    }
+
+    /// The short name `--only` takes.
+    pub fn key(self) -> &'static str {
+        match self {
+            Variant::Bare => "bare",
+            Variant::Memory => "memory",
+            Variant::MemoryInHandler => "in-handler",
+            Variant::Sqlite => "sqlite",
+            Variant::Postgres => "postgres",
+            Variant::Redis => "redis",
+            Variant::MemoryWithLogins => "logins",
         }
     }
 
@@ -51,6 +71,7 @@ impl fmt::Display for Variant {
         f.write_str(match self {
             Variant::Bare => "bare axum",
             Variant::Memory => "memory",
+            Variant::MemoryInHandler => "memory, check in the handler (no layer)",
             Variant::Sqlite => "SQLite (WAL)",
             Variant::Postgres => "PostgreSQL",
             Variant::Redis => "Redis sessions + memory users",
