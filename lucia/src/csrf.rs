@@ -441,6 +441,17 @@ mod tests {
     }
 
     #[test]
+    fn http2_authority_stands_in_for_a_missing_host_header() {
+        let headers = request(&[("origin", "https://app.example.com")]);
+        let uri = Uri::from_static("https://app.example.com/x");
+        let config = CsrfConfig::default();
+        assert_eq!(
+            check_request(&config, Env::Production, &Method::POST, &uri, &headers),
+            Ok(())
+        );
+    }
+
+    #[test]
     fn disabled_protection_passes_everything() {
         let config = CsrfConfig {
             enabled: false,

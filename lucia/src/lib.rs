@@ -5,6 +5,10 @@
 //! renews the session when it goes idle and re-sets the cookie for you.
 //!
 //! - [`Auth`]: the configured instance: users, keys with password hashes, sessions.
+//! - [`request`]: one request's view of authentication ([`AuthRequest`]): the session from
+//!   the cookie or a bearer token with one database round trip per request, the CSRF check,
+//!   and the cookies to send back. [`AuthLayer`] (feature `tower`) runs it for every request;
+//!   [`axum`] (feature `axum`) adds extractors. See the guide in `request::guide`.
 //! - [`adapter`]: the storage contract and the adapters (memory here; SQLite, PostgreSQL,
 //!   MySQL/MariaDB and Redis behind cargo features).
 //!
@@ -20,6 +24,10 @@
 //! - Cookies: `HttpOnly`, `SameSite=Lax`, `Path=/`, `Secure` in production, optional
 //!   `__Host-` prefix (RFC 6265bis); `Debug` output never shows a token, hash or password.
 //! - A database failure is an error, never "logged out".
+//! - CSRF: unsafe methods need an `Origin` equal to the configured public origin (or the
+//!   `Host`-derived one) or an allowed origin, compared as normalised (scheme, host, port)
+//!   tuples; a failure makes the request anonymous for cookie authentication (OWASP CSRF
+//!   cheat sheet, origin verification). Bearer tokens are exempt and never mixed with cookies.
 
 pub mod adapter;
 pub mod auth;

@@ -206,23 +206,18 @@ async fn validate_and_validate_user_many_times_cost_one_adapter_call() {
 
 #[tokio::test]
 async fn a_request_that_never_asks_costs_no_adapter_call() {
-    let adapter = CountingAdapter::new(MemoryAdapter::new());
-    let counts = adapter.counts();
-    let auth = builder(adapter).build().unwrap();
-    let (_, token) = session_for_new_user(&auth).await;
-    let base = serve(app(&auth)).await;
-    counts.reset();
+    let (base, token, counts, _auth) = idle_session_app().await;
 
     let response = client()
-        .post(format!("{base}/login"))
-        .header("origin", "https://attacker.example")
+        .get(format!("{base}/plain"))
         .header("cookie", format!("{COOKIE}={token}"))
-        .form(&[("username", "nobody"), ("password", "x")])
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 400);
-    assert_eq!(counts.session_reads(), 0);
+
+    assert_eq!(response.status(), 200);
+    assert!(set_cookies(&response).is_empty());
+    assert_eq!(counts.total(), 0);
 }
 
 #[tokio::test]
@@ -481,4 +476,46 @@ async fn an_extractor_without_the_layer_says_what_to_add() {
         body.contains(".layer(lucia::AuthLayer::new(auth.clone()))"),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn the_typed_and_the_erased_handle_share_one_lookup() {
+    let adapter = CountingAdapter::new(MemoryAdapter::new());
+    let counts = adapter.counts();
+    let auth = builder(adapter).build().unwrap();
+    let (_, token) = session_for_new_user(&auth).await;
+    let base = serve(app(&auth)).await;
+    counts.reset();
+
+    let response = client()
+        .get(format!("{base}/shared"))
+        .header("cookie", format!("{COOKIE}={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.text().await.unwrap(), "true");
+    assert_eq!(counts.session_reads(), 1);
+}
+
+/// A store failure is not cached: the next call in the same request asks the store again.
+#[tokio::test]
+async fn store_errors_are_not_cached_within_a_request() {
+    let (adapter, failing) = FailingAdapter::new(MemoryAdapter::new());
+    let auth = builder(adapter).build().unwrap();
+    let (session, token) = session_for_new_user(&auth).await;
+    let mut context = lucia::RequestContext::default();
+    context
+        .headers
+        .insert("cookie", format!("{COOKIE}={token}").parse().unwrap());
+    let request = auth.handle_request(context);
+
+    failing.store(true, Ordering::SeqCst);
+    let error = request.validate_user().await.unwrap_err();
+    assert!(error.is_infrastructure());
+    assert!(request.take_cookies().is_empty());
+
+    failing.store(false, Ordering::SeqCst);
+    let found = request.validate().await.unwrap().unwrap();
+    assert_eq!(found.id, session.id);
+    assert!(request.take_cookies().is_empty());
 }

@@ -248,3 +248,24 @@ async fn disabled_protection_lets_cookie_posts_through() {
     let base = serve(app(&auth)).await;
     assert_eq!(post_settings(&base, &token, &[]).await.status(), 200);
 }
+
+/// CSRF-12: a cross-site login form cannot sign the browser in.
+#[tokio::test]
+async fn a_cross_site_login_sets_no_cookie() {
+    let auth = builder(MemoryAdapter::new()).build().unwrap();
+    create_user1(&auth).await;
+    let base = serve(app(&auth)).await;
+    for origin in [Some("https://attacker.example"), None] {
+        let mut request = client().post(format!("{base}/login"));
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        let response = request
+            .form(&[("username", "user1"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{origin:?}");
+        assert!(set_cookies(&response).is_empty());
+    }
+}

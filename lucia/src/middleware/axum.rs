@@ -184,7 +184,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SessionRequest {
             .extensions
             .get::<SessionRequest>()
             .cloned()
-            .ok_or_else(AuthRejection::missing_layer::<()>)
+            .ok_or(AuthRejection::MissingLayer { user_type: "_" })
     }
 }
 

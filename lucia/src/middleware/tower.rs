@@ -160,7 +160,10 @@ pub(crate) fn append_cookies(
         .iter()
         .any(|value| value.as_bytes().starts_with(prefix.as_bytes()));
     if handler_set_session_cookie {
-        tracing::debug!(target: "lucia::middleware", "handler set the session cookie itself; queued cookie dropped");
+        tracing::debug!(
+            target: "lucia::middleware",
+            "handler set the session cookie itself; queued cookie dropped"
+        );
         return;
     }
     for cookie in cookies {
@@ -169,7 +172,11 @@ pub(crate) fn append_cookies(
                 headers.append(SET_COOKIE, value);
             }
             Err(_) => {
-                tracing::error!(target: "lucia::middleware", cookie = cookie.name(), "cookie is not a valid header value")
+                tracing::error!(
+                    target: "lucia::middleware",
+                    cookie = cookie.name(),
+                    "cookie is not a valid header value"
+                )
             }
         }
     }

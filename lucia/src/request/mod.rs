@@ -23,6 +23,11 @@
 mod bearer;
 mod cookies;
 
+/// The "Handle requests" guide; its examples are compiled as doctests.
+#[cfg(feature = "axum")]
+#[doc = include_str!("../../../docs/handle-requests.md")]
+pub mod guide {}
+
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -175,7 +180,8 @@ struct Shared<U: UserAttributes> {
 /// let cookie = auth.create_session_cookie(&session)?;
 ///
 /// let mut context = RequestContext::default();
-/// context.headers.insert("cookie", format!("{}={}", cookie.name(), cookie.value()).parse().unwrap());
+/// let header = format!("{}={}", cookie.name(), cookie.value());
+/// context.headers.insert("cookie", header.parse().unwrap());
 /// let request = auth.handle_request(context);
 /// let (found, found_user) = request.validate_user().await?.expect("signed in");
 /// assert_eq!(found.id, session.id);
@@ -212,13 +218,7 @@ impl<U: UserAttributes> AuthRequest<U> {
         let has_session_cookie = cookies::has_cookie(headers, &config.cookie.name);
         let cookie_input = match csrf_failure {
             Some(failure) => {
-                tracing::debug!(
-                    target: "lucia::csrf",
-                    reason = failure.reason(),
-                    method = %method,
-                    has_session_cookie,
-                    "csrf check failed, request is anonymous for cookie authentication"
-                );
+                log_csrf_failure(failure, method, has_session_cookie);
                 CookieInput::Absent
             }
             None => read_cookie_input(headers, &config.cookie.name),
@@ -249,7 +249,8 @@ impl<U: UserAttributes> AuthRequest<U> {
     }
 
     /// Why the CSRF check failed, if it did. The session cookie was then ignored: cookie
-    /// validation answers `None` and no cookie is written.
+    /// validation answers `None` and no cookie is written. Sign-in handlers should refuse
+    /// such requests (login CSRF), since they set a cookie without reading one.
     pub fn csrf_failure(&self) -> Option<CsrfFailure> {
         self.shared.csrf_failure
     }
@@ -267,7 +268,8 @@ impl<U: UserAttributes> AuthRequest<U> {
     ///
     /// # Errors
     /// [`Error::Adapter`] (or another server-side fault) when the store fails. Nothing is
-    /// cached and no cookie is queued then, so the browser keeps its cookie.
+    /// cached and no cookie is queued then, so the browser keeps its cookie; a later call
+    /// tries the store again.
     pub async fn validate(&self) -> Result<Option<Session>> {
         let slot = self.current_slot();
         let current = self.resolve(&slot).await?;
@@ -349,7 +351,11 @@ impl<U: UserAttributes> AuthRequest<U> {
             Some(session) => match self.shared.auth.create_session_cookie(session) {
                 Ok(cookie) => cookie,
                 Err(_) => {
-                    tracing::warn!(target: "lucia::request", session_id = %session.id, "set_session ignored: the session carries no token");
+                    tracing::warn!(
+                        target: "lucia::request",
+                        session_id = %session.id,
+                        "set_session ignored: the session carries no token"
+                    );
                     return;
                 }
             },
@@ -431,15 +437,28 @@ impl<U: UserAttributes> AuthRequest<U> {
         let tokens = match &self.shared.cookie_input {
             CookieInput::Absent => return Ok(Resolution::anonymous(CookieAction::Keep)),
             CookieInput::Malformed => {
-                tracing::debug!(target: "lucia::request", reason = "malformed session cookie", "session cookie cleared");
+                tracing::debug!(
+                    target: "lucia::request",
+                    reason = "malformed session cookie",
+                    "session cookie cleared"
+                );
                 return Ok(Resolution::anonymous(CookieAction::Clear));
             }
             CookieInput::TooMany => {
-                tracing::warn!(target: "lucia::request", reason = "too many session cookies", "session cookie cleared");
+                tracing::warn!(
+                    target: "lucia::request",
+                    reason = "too many session cookies",
+                    "session cookie cleared"
+                );
                 return Ok(Resolution::anonymous(CookieAction::Clear));
             }
             CookieInput::Tokens(tokens) => tokens,
         };
+        tracing::trace!(
+            target: "lucia::request",
+            candidates = tokens.len(),
+            "looking up session cookie"
+        );
         let lookups = tokens
             .iter()
             .map(|token| self.shared.auth.validate_session_user(token.expose()));
@@ -469,11 +488,34 @@ impl<U: UserAttributes> AuthRequest<U> {
                 match self.shared.auth.create_session_cookie(session) {
                     Ok(cookie) => state.outgoing = Some(cookie),
                     Err(_) => {
-                        tracing::error!(target: "lucia::request", "validated session carries no token")
+                        tracing::error!(
+                            target: "lucia::request",
+                            "validated session carries no token"
+                        )
                     }
                 }
             }
         }
+    }
+}
+
+/// Records a failed CSRF check: at debug level when it cost a session cookie its effect,
+/// at trace level otherwise (cookie-less API calls fail it all the time, harmlessly).
+fn log_csrf_failure(failure: CsrfFailure, method: &Method, has_session_cookie: bool) {
+    if has_session_cookie {
+        tracing::debug!(
+            target: "lucia::csrf",
+            reason = failure.reason(),
+            method = %method,
+            "csrf check failed, session cookie ignored"
+        );
+    } else {
+        tracing::trace!(
+            target: "lucia::csrf",
+            reason = failure.reason(),
+            method = %method,
+            "csrf check failed, no session cookie"
+        );
     }
 }
 
@@ -533,7 +575,11 @@ impl<U> Resolution<U> {
 /// Picks the session among the valid candidates (see the module docs).
 fn choose<U>(mut valid: Vec<(Session, User<U>)>) -> Resolution<U> {
     if valid.is_empty() {
-        tracing::debug!(target: "lucia::request", reason = "unknown or expired session", "session cookie cleared");
+        tracing::debug!(
+            target: "lucia::request",
+            reason = "unknown or expired session",
+            "session cookie cleared"
+        );
         return Resolution::anonymous(CookieAction::Clear);
     }
     let first_user = valid[0].0.user_id.clone();
@@ -541,7 +587,11 @@ fn choose<U>(mut valid: Vec<(Session, User<U>)>) -> Resolution<U> {
         .iter()
         .any(|(session, _)| session.user_id != first_user)
     {
-        tracing::warn!(target: "lucia::request", reason = "session cookies of different users", "session cookie cleared");
+        tracing::warn!(
+            target: "lucia::request",
+            reason = "session cookies of different users",
+            "session cookie cleared"
+        );
         return Resolution::anonymous(CookieAction::Clear);
     }
     valid.sort_by(|(a, _), (b, _)| {
@@ -777,6 +827,46 @@ mod tests {
         let request = request(&auth, &[("cookie", header)]);
         assert_eq!(request.validate().await.unwrap(), None);
         assert_eq!(request.take_cookies().len(), 1);
+    }
+
+    /// Arbitrary header bytes never panic the parsers or the CSRF check.
+    #[test]
+    fn garbage_headers_never_panic() {
+        let auth = auth();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let alphabet = b"auth_session=;, \t\"%=:/.nulBearer\x80\xffabcxyz234567";
+        for round in 0..2000 {
+            let mut bytes = Vec::new();
+            for _ in 0..(seed % 60) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                bytes.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let Ok(value) = http::HeaderValue::from_bytes(&bytes) else {
+                continue;
+            };
+            let method = if round % 2 == 0 {
+                Method::GET
+            } else {
+                Method::POST
+            };
+            let mut context = RequestContext {
+                method: method.clone(),
+                ..RequestContext::default()
+            };
+            for name in [
+                "cookie",
+                "authorization",
+                "origin",
+                "host",
+                "sec-fetch-site",
+            ] {
+                context.headers.append(name, value.clone());
+            }
+            let request = auth.handle_request(context);
+            assert_eq!(request.csrf_failure().is_some(), method == Method::POST);
+        }
     }
 
     #[tokio::test]

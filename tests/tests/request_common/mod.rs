@@ -87,6 +87,9 @@ struct Login {
 
 /// Signs in: drops whatever session came with the request (fixation), then sets a new one.
 async fn login(request: AuthRequest<()>, Form(form): Form<Login>) -> Response {
+    if request.csrf_failure().is_some() {
+        return StatusCode::FORBIDDEN.into_response();
+    }
     let auth = request.auth().clone();
     let key = match auth
         .use_key("username", &form.username, Some(&form.password))
@@ -209,10 +212,20 @@ async fn mixed(request: AuthRequest<()>) -> String {
     )
 }
 
+/// Validates through the typed and the type-erased handle; both share one cache.
+async fn shared(request: AuthRequest<()>, erased: lucia::SessionRequest) -> String {
+    let typed = request.validate().await.unwrap().map(|s| s.id);
+    let untyped = erased.validate().await.unwrap().map(|s| s.id);
+    assert_eq!(typed, untyped);
+    format!("{}", typed.is_some())
+}
+
 /// The test app, with the auth layer.
 pub fn app(auth: &Auth<()>) -> Router {
     Router::new()
         .route("/login", post(login))
+        .route("/plain", get(|| async { "plain" }))
+        .route("/shared", get(shared))
         .route("/logout", post(logout))
         .route("/me", get(me))
         .route("/many", get(many))
