@@ -11,6 +11,8 @@
 //!   [`axum`] (feature `axum`) adds extractors. See the guide in `request::guide`.
 //! - [`adapter`]: the storage contract and the adapters (memory here; SQLite, PostgreSQL,
 //!   MySQL/MariaDB and Redis behind cargo features).
+//! - [`AuthUser`]: derives the mapping of your user struct to the user table, checked at
+//!   compile time; [`protected`] (feature `axum`) makes a handler require a valid session.
 //!
 //! # Security defaults
 //! - Session tokens carry 200 bits from the OS CSPRNG; the store keeps only their SHA-256,
@@ -40,6 +42,9 @@ pub mod key;
 #[cfg(feature = "tower")]
 pub mod middleware;
 pub mod password;
+#[cfg(feature = "axum")]
+#[doc(hidden)]
+pub mod protect;
 pub mod request;
 pub mod session;
 #[cfg(feature = "testing")]
@@ -60,6 +65,10 @@ pub use request::{AuthRequest, RequestContext, SessionRequest};
 pub use session::{Session, SessionId, SessionState, SessionToken};
 pub use user::{AttributeValue, User, UserAttributes};
 
+pub use lucia_macros::AuthUser;
+#[cfg(feature = "axum")]
+pub use lucia_macros::protected;
+
 /// axum integration (feature `axum`): the layer and the extractors.
 #[cfg(feature = "axum")]
 pub mod axum {
@@ -75,7 +84,12 @@ pub use ::time;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::error::AttributeError;
-    pub use crate::user::{AttributeValue, Column, ColumnType, UserAttributes, Value};
+    #[cfg(feature = "axum")]
+    pub use crate::protect;
+    pub use crate::session::Session;
+    pub use crate::user::{
+        AttributeValue, Column, ColumnType, User, UserAttributes, Value, next_value,
+    };
     pub use ::core;
     pub use ::std;
 }

@@ -147,6 +147,13 @@ impl Value {
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored in a user column: implement `lucia::AttributeValue`",
+    label = "not storable in a user column",
+    note = "columns hold `String`, integers up to `i64`, `f32`, `f64`, `bool`, \
+            `time::OffsetDateTime`, an `Option` of one of these, or a type that implements \
+            `lucia::AttributeValue`"
+)]
 pub trait AttributeValue: Sized {
     /// The column type this field is stored as.
     const COLUMN_TYPE: ColumnType;
@@ -321,4 +328,14 @@ impl UserAttributes for () {
     fn from_values(_values: Vec<Value>) -> Result<Self, AttributeError> {
         Ok(())
     }
+}
+
+/// The next value of a row for `#[derive(AuthUser)]`, or [`AttributeError::Missing`] when
+/// the row ran out of values.
+#[doc(hidden)]
+pub fn next_value(
+    values: &mut std::vec::IntoIter<Value>,
+    column: &'static str,
+) -> Result<Value, AttributeError> {
+    values.next().ok_or(AttributeError::Missing { column })
 }

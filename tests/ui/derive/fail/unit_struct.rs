@@ -1,0 +1,6 @@
+use lucia::AuthUser;
+
+#[derive(Clone, AuthUser)]
+struct MyUser;
+
+fn main() {}

@@ -1,0 +1,6 @@
+use lucia::protected;
+
+#[protected]
+struct Handler;
+
+fn main() {}

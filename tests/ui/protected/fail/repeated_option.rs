@@ -1,0 +1,8 @@
+use lucia::protected;
+
+#[protected(bearer, bearer)]
+async fn handler() -> &'static str {
+    "hello"
+}
+
+fn main() {}
