@@ -14,17 +14,18 @@ pub fn bare() -> Router {
     Router::new().route("/", get(|| async { BODY }))
 }
 
-/// The protected route: `AuthLayer` on the router, the `Session` extractor in the handler
-/// (`401` without a valid session cookie).
-pub fn layered(auth: Auth<()>) -> Router {
+/// The protected route: `#[protected]` on the handler, `AuthLayer` on the router (`401`
+/// without a valid session cookie).
+pub fn protected(auth: Auth<()>) -> Router {
     Router::new()
-        .route("/", get(extractor_protected))
+        .route("/", get(protected_hello))
         .route("/login/{username}", post(login))
         .with_state(auth.clone())
         .layer(AuthLayer::new(auth))
 }
 
-async fn extractor_protected(_session: Session) -> &'static str {
+#[lucia::protected]
+async fn protected_hello(_session: Session) -> &'static str {
     BODY
 }
 

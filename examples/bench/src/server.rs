@@ -218,8 +218,9 @@ async fn protected(variant: Variant, adapter: impl Adapter<()>) -> Result<(Targe
         let protection = "cookie read and `validate_session_user` called in the handler, no layer";
         (routes::in_handler(auth.clone()), protection)
     } else {
-        let protection = "`AuthLayer` + `Session` extractor (`#[protected]` not merged yet)";
-        (routes::layered(auth.clone()), protection)
+        let protection =
+            "`#[lucia::protected]` handler taking `Session`, `AuthLayer` on the router";
+        (routes::protected(auth.clone()), protection)
     };
     let target = listen(variant, router, token, Some(auth), Some(counts), protection)
         .await
