@@ -40,14 +40,18 @@ impl AppConfig {
     /// A message naming the variable that does not parse.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let addr = match lookup("LUCIA_ADDR") {
-            Some(raw) => raw.parse().map_err(|_| format!("LUCIA_ADDR: `{raw}` is not host:port"))?,
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| format!("LUCIA_ADDR: `{raw}` is not host:port"))?,
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
         };
         let env = match lookup("LUCIA_ENV").as_deref() {
             None | Some("development") => Env::Development,
             Some("production") => Env::Production,
             Some(other) => {
-                return Err(format!("LUCIA_ENV: `{other}` is neither development nor production"));
+                return Err(format!(
+                    "LUCIA_ENV: `{other}` is neither development nor production"
+                ));
             }
         };
         Ok(Self {
@@ -72,7 +76,10 @@ impl AppConfig {
     }
 }
 
-fn seconds(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Result<Option<Duration>, String> {
+fn seconds(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<Option<Duration>, String> {
     lookup(name)
         .map(|raw| {
             raw.parse::<u32>()
@@ -105,6 +112,9 @@ mod tests {
         assert_eq!(config.env, Env::Production);
         assert_eq!(config.idle_period, Some(Duration::minutes(1)));
         assert!(!config.database_for_log().contains("secret"));
-        assert!(AppConfig::from_lookup(|name| (name == "LUCIA_ACTIVE_PERIOD").then(|| "-1".into())).is_err());
+        assert!(
+            AppConfig::from_lookup(|name| (name == "LUCIA_ACTIVE_PERIOD").then(|| "-1".into()))
+                .is_err()
+        );
     }
 }

@@ -12,8 +12,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use lucia::adapter::postgres::PostgresAdapter;
-use lucia::adapter::sqlite::SqliteAdapter;
+use lucia::adapter::{PostgresAdapter, SqliteAdapter};
 use lucia::{Adapter, Auth, AuthLayer, AuthUser};
 use time::OffsetDateTime;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -62,11 +61,15 @@ pub async fn build_auth(config: &AppConfig) -> Result<Auth<AppUser>, String> {
 
 async fn open_adapter(url: &str) -> Result<Arc<dyn Adapter<AppUser>>, String> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let adapter = PostgresAdapter::<AppUser>::connect(url).await.map_err(describe)?;
+        let adapter = PostgresAdapter::<AppUser>::connect(url)
+            .await
+            .map_err(describe)?;
         adapter.migrate().await.map_err(describe)?;
         Ok(Arc::new(adapter))
     } else if url.starts_with("sqlite:") {
-        let adapter = SqliteAdapter::<AppUser>::connect(url).await.map_err(describe)?;
+        let adapter = SqliteAdapter::<AppUser>::connect(url)
+            .await
+            .map_err(describe)?;
         adapter.migrate().await.map_err(describe)?;
         Ok(Arc::new(adapter))
     } else {
@@ -93,7 +96,10 @@ pub fn router(auth: Auth<AppUser>) -> Router {
         .route("/login", get(routes::login_page).post(routes::login))
         .route("/logout", post(routes::logout))
         .route("/dashboard", get(routes::dashboard))
-        .route("/sessions/revoke-others", post(routes::revoke_other_sessions))
+        .route(
+            "/sessions/revoke-others",
+            post(routes::revoke_other_sessions),
+        )
         .route("/password", post(routes::change_password))
         .route("/api/login", post(routes::api_login))
         .route("/api/me", get(routes::api_me))

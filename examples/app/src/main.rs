@@ -22,7 +22,10 @@ async fn run() -> Result<(), String> {
         .await
         .map_err(|err| format!("cannot listen on {}: {err}", config.addr))?;
     let addr = listener.local_addr().map_err(|err| err.to_string())?;
-    tracing::info!("listening on http://{addr} with database {}", config.database_for_log());
+    tracing::info!(
+        "listening on http://{addr} with database {}",
+        config.database_for_log()
+    );
     axum::serve(listener, router(auth))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

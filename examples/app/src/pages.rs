@@ -31,7 +31,14 @@ fn layout(title: &str, body: &str) -> String {
 }
 
 fn error_paragraph(error: Option<&str>) -> String {
-    error.map(|message| format!("<p role=\"alert\"><strong>{}</strong></p>\n", escape(message))).unwrap_or_default()
+    error
+        .map(|message| {
+            format!(
+                "<p role=\"alert\"><strong>{}</strong></p>\n",
+                escape(message)
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// The home page: who is signed in, or where to go.
@@ -64,7 +71,12 @@ pub fn signup(error: Option<&str>, username: &str) -> String {
 /// The login form; `next` rides along in a hidden field.
 pub fn login(error: Option<&str>, username: &str, next: Option<&str>) -> String {
     let next_field = next
-        .map(|next| format!("<input type=\"hidden\" name=\"next\" value=\"{}\">\n", escape(next)))
+        .map(|next| {
+            format!(
+                "<input type=\"hidden\" name=\"next\" value=\"{}\">\n",
+                escape(next)
+            )
+        })
         .unwrap_or_default();
     let body = format!(
         "{}<form method=\"post\" action=\"/login\">\n{next_field}\
@@ -78,10 +90,20 @@ pub fn login(error: Option<&str>, username: &str, next: Option<&str>) -> String 
 }
 
 /// The dashboard: the user, their sessions (the current one marked) and account actions.
-pub fn dashboard(username: &str, user_id: &str, current: &Session, sessions: &[Session], notice: Option<&str>) -> String {
+pub fn dashboard(
+    username: &str,
+    user_id: &str,
+    current: &Session,
+    sessions: &[Session],
+    notice: Option<&str>,
+) -> String {
     let mut rows = String::new();
     for session in sessions {
-        let marker = if session.id == current.id { " <strong>(this session)</strong>" } else { "" };
+        let marker = if session.id == current.id {
+            " <strong>(this session)</strong>"
+        } else {
+            ""
+        };
         let created = session.created_at.format(&Rfc3339).unwrap_or_default();
         let expires = session.idle_expires.format(&Rfc3339).unwrap_or_default();
         let _ = writeln!(
@@ -99,7 +121,9 @@ pub fn dashboard(username: &str, user_id: &str, current: &Session, sessions: &[S
          <label>New password <input name=\"new_password\" type=\"password\" required minlength=\"8\" autocomplete=\"new-password\"></label>\n\
          <button>Change password</button>\n</form>\n\
          <form method=\"post\" action=\"/logout\"><button>Log out</button></form>",
-        notice.map(|n| format!("<p role=\"status\">{}</p>\n", escape(n))).unwrap_or_default(),
+        notice
+            .map(|n| format!("<p role=\"status\">{}</p>\n", escape(n)))
+            .unwrap_or_default(),
         escape(username),
         escape(user_id),
         sessions.len(),

@@ -62,7 +62,7 @@ pub async fn signup(
     auth_request: AuthRequest<AppUser>,
     Form(form): Form<Credentials>,
 ) -> Result<Response, AppError> {
-    if !auth_request.is_same_origin() {
+    if auth_request.csrf_failure().is_some() {
         return Ok(forbidden());
     }
     let auth = auth_request.auth();
@@ -71,11 +71,17 @@ pub async fn signup(
         return Ok(bad_request(pages::signup(Some(message), &form.username)));
     };
     let key = NewKey::with_password(USERNAME_PROVIDER, username.clone(), form.password);
-    let attributes = AppUser { username: username.clone(), created_at: auth.now() };
+    let attributes = AppUser {
+        username: username.clone(),
+        created_at: auth.now(),
+    };
     let user = match auth.create_user(Some(key), attributes).await {
         Ok(user) => user,
         Err(Error::DuplicateKeyId) => {
-            return Ok(bad_request(pages::signup(Some("That username is taken."), &username)));
+            return Ok(bad_request(pages::signup(
+                Some("That username is taken."),
+                &username,
+            )));
         }
         Err(Error::PasswordPolicy(rule)) => {
             let message = format!("Password rejected: {rule}.");
@@ -91,7 +97,10 @@ pub async fn signup(
 
 /// `GET /login`.
 pub async fn login_page(Query(query): Query<NextQuery>) -> Html<String> {
-    let next = query.next.as_deref().filter(|next| safe_next(next).is_some());
+    let next = query
+        .next
+        .as_deref()
+        .filter(|next| safe_next(next).is_some());
     Html(pages::login(None, "", next))
 }
 
@@ -101,18 +110,25 @@ pub async fn login(
     auth_request: AuthRequest<AppUser>,
     Form(form): Form<Credentials>,
 ) -> Result<Response, AppError> {
-    if !auth_request.is_same_origin() {
+    if auth_request.csrf_failure().is_some() {
         return Ok(forbidden());
     }
     let auth = auth_request.auth();
     let next = form.next.as_deref().and_then(safe_next);
     let username = form.username.trim().to_lowercase();
-    let key = match auth.use_key(USERNAME_PROVIDER, &username, Some(&form.password)).await {
+    let key = match auth
+        .use_key(USERNAME_PROVIDER, &username, Some(&form.password))
+        .await
+    {
         Ok(key) => key,
         Err(err) if err.is_infrastructure() => return Err(err.into()),
         Err(_) => {
             tracing::info!(reason = "bad credentials", "login failed");
-            return Ok(bad_request(pages::login(Some(LOGIN_FAILED), &form.username, next)));
+            return Ok(bad_request(pages::login(
+                Some(LOGIN_FAILED),
+                &form.username,
+                next,
+            )));
         }
     };
     // Session fixation: whatever session came with the request does not survive a login.
@@ -149,7 +165,10 @@ pub async fn revoke_other_sessions(
     auth_request: AuthRequest<AppUser>,
     session: Session,
 ) -> Result<Response, AppError> {
-    auth_request.auth().invalidate_other_user_sessions(&session.user_id, &session.id).await?;
+    auth_request
+        .auth()
+        .invalidate_other_user_sessions(&session.user_id, &session.id)
+        .await?;
     Ok(Redirect::to("/dashboard").into_response())
 }
 
@@ -164,9 +183,22 @@ pub async fn change_password(
 ) -> Result<Response, AppError> {
     let auth = auth_request.auth();
     let render = |message: &str, sessions: &[Session]| {
-        bad_request(pages::dashboard(&user.username, &user.id, &session, sessions, Some(message)))
+        bad_request(pages::dashboard(
+            &user.username,
+            &user.id,
+            &session,
+            sessions,
+            Some(message),
+        ))
     };
-    match auth.use_key(USERNAME_PROVIDER, &user.username, Some(&form.current_password)).await {
+    match auth
+        .use_key(
+            USERNAME_PROVIDER,
+            &user.username,
+            Some(&form.current_password),
+        )
+        .await
+    {
         Ok(_) => {}
         Err(err) if err.is_infrastructure() => return Err(err.into()),
         Err(_) => {
@@ -174,7 +206,10 @@ pub async fn change_password(
             return Ok(render("The current password is not correct.", &sessions));
         }
     }
-    match auth.update_key_password(USERNAME_PROVIDER, &user.username, Some(&form.new_password)).await {
+    match auth
+        .update_key_password(USERNAME_PROVIDER, &user.username, Some(&form.new_password))
+        .await
+    {
         Ok(_) => {}
         Err(Error::PasswordPolicy(rule)) => {
             let sessions = auth.get_all_user_sessions(&user.id).await?;
@@ -203,16 +238,24 @@ pub async fn api_login(
 ) -> Result<Response, AppError> {
     let auth = auth_request.auth();
     let username = body.username.trim().to_lowercase();
-    let key = match auth.use_key(USERNAME_PROVIDER, &username, Some(&body.password)).await {
+    let key = match auth
+        .use_key(USERNAME_PROVIDER, &username, Some(&body.password))
+        .await
+    {
         Ok(key) => key,
         Err(err) if err.is_infrastructure() => return Err(err.into()),
         Err(_) => return Ok(api_unauthorized()),
     };
     let session = auth.create_session(&key.user_id).await?;
-    let token = session.token().map(|token| token.expose().to_owned()).unwrap_or_default();
+    let token = session
+        .token()
+        .map(|token| token.expose().to_owned())
+        .unwrap_or_default();
     let expires_at = session.idle_expires.format(&Rfc3339).unwrap_or_default();
     let mut response = Json(json!({ "token": token, "expires_at": expires_at })).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
@@ -224,7 +267,10 @@ pub async fn api_me(user: User<AppUser>) -> Json<serde_json::Value> {
 
 /// `POST /api/logout`: invalidates the bearer token's session.
 #[auth::protected(bearer)]
-pub async fn api_logout(auth_request: AuthRequest<AppUser>, session: Session) -> Result<StatusCode, AppError> {
+pub async fn api_logout(
+    auth_request: AuthRequest<AppUser>,
+    session: Session,
+) -> Result<StatusCode, AppError> {
     auth_request.auth().invalidate_session(&session.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -242,7 +288,9 @@ pub fn normalize_username(raw: &str) -> Option<String> {
 pub fn safe_next(next: &str) -> Option<&str> {
     let bytes = next.as_bytes();
     let local = bytes.first() == Some(&b'/') && !matches!(bytes.get(1), Some(b'/' | b'\\'));
-    let clean = next.bytes().all(|byte| byte.is_ascii_graphic() && byte != b'\\');
+    let clean = next
+        .bytes()
+        .all(|byte| byte.is_ascii_graphic() && byte != b'\\');
     (local && clean && next.len() <= 2048).then_some(next)
 }
 
@@ -255,7 +303,11 @@ fn forbidden() -> Response {
 }
 
 fn api_unauthorized() -> Response {
-    (StatusCode::UNAUTHORIZED, Json(json!({ "error": "invalid credentials" }))).into_response()
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(json!({ "error": "invalid credentials" })),
+    )
+        .into_response()
 }
 
 /// A server fault: logged with its source, answered with a generic 500.
