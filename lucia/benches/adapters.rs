@@ -2,7 +2,7 @@
 //! (one store round trip, no renewal). Memory and a SQLite file always; PostgreSQL and Redis
 //! when reachable at `LUCIA_TEST_POSTGRES_URL` / `LUCIA_TEST_REDIS_URL` (local defaults).
 //!
-//! Run: `cargo bench -p lucia --features postgres,redis --bench adapters`
+//! Run: `cargo bench -p lucia --bench adapters`
 
 use std::time::Duration;
 

@@ -1,10 +1,16 @@
-//! Micro-benchmarks of the runtime core: `cargo bench -p lucia --features testing --bench core`.
+//! Micro-benchmarks of the hot pieces of the runtime core: `cargo bench -p lucia --bench core`.
+//!
+//! Token generation and hashing, cookie parsing, the CSRF origin check, one validation on the
+//! memory adapter and one Argon2id hash.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use http::{HeaderMap, HeaderValue, Method, Uri};
+use lucia::csrf::check_request;
 use lucia::password::{Argon2Hasher, PasswordHasher};
-use lucia::{Auth, MemoryAdapter, SessionToken};
+use lucia::request::cookie_values;
+use lucia::{Auth, CsrfConfig, Env, MemoryAdapter, SessionToken};
 
 fn tokens(c: &mut Criterion) {
     c.bench_function("token: generate", |b| {
@@ -13,6 +19,30 @@ fn tokens(c: &mut Criterion) {
     let token = SessionToken::generate().expect("random source");
     c.bench_function("token: parse + sha256 id", |b| {
         b.iter(|| black_box(SessionToken::parse(black_box(token.expose())).map(|t| t.id())))
+    });
+}
+
+fn cookies(c: &mut Criterion) {
+    let token = SessionToken::generate().expect("random source");
+    let line = format!("theme=dark; _ga=GA1.2.3.4; auth_session={}; lang=en", token.expose());
+    let mut headers = HeaderMap::new();
+    headers.insert("cookie", HeaderValue::from_str(&line).expect("cookie header"));
+    c.bench_function("cookie: find auth_session among 4 pairs", |b| {
+        b.iter(|| black_box(cookie_values(black_box(&headers), "auth_session").len()))
+    });
+}
+
+fn csrf(c: &mut Criterion) {
+    let config = CsrfConfig::default();
+    let uri = Uri::from_static("/settings");
+    let mut headers = HeaderMap::new();
+    headers.insert("host", HeaderValue::from_static("app.example.com"));
+    headers.insert("origin", HeaderValue::from_static("https://app.example.com"));
+    c.bench_function("csrf: same-origin POST", |b| {
+        b.iter(|| {
+            let verdict = check_request(&config, Env::Production, &Method::POST, &uri, &headers);
+            black_box(verdict.is_ok())
+        })
     });
 }
 
@@ -50,5 +80,5 @@ fn hashing(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, tokens, validation, hashing);
+criterion_group!(benches, tokens, cookies, csrf, validation, hashing);
 criterion_main!(benches);
