@@ -24,9 +24,15 @@ fn tokens(c: &mut Criterion) {
 
 fn cookies(c: &mut Criterion) {
     let token = SessionToken::generate().expect("random source");
-    let line = format!("theme=dark; _ga=GA1.2.3.4; auth_session={}; lang=en", token.expose());
+    let line = format!(
+        "theme=dark; _ga=GA1.2.3.4; auth_session={}; lang=en",
+        token.expose()
+    );
     let mut headers = HeaderMap::new();
-    headers.insert("cookie", HeaderValue::from_str(&line).expect("cookie header"));
+    headers.insert(
+        "cookie",
+        HeaderValue::from_str(&line).expect("cookie header"),
+    );
     c.bench_function("cookie: find auth_session among 4 pairs", |b| {
         b.iter(|| black_box(cookie_values(black_box(&headers), "auth_session").len()))
     });
@@ -37,7 +43,10 @@ fn csrf(c: &mut Criterion) {
     let uri = Uri::from_static("/settings");
     let mut headers = HeaderMap::new();
     headers.insert("host", HeaderValue::from_static("app.example.com"));
-    headers.insert("origin", HeaderValue::from_static("https://app.example.com"));
+    headers.insert(
+        "origin",
+        HeaderValue::from_static("https://app.example.com"),
+    );
     c.bench_function("csrf: same-origin POST", |b| {
         b.iter(|| {
             let verdict = check_request(&config, Env::Production, &Method::POST, &uri, &headers);
