@@ -8,7 +8,7 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use crate::adapter::Adapter;
 use crate::clock::{Clock, to_millis};
-use crate::config::{AuthBuilder, Config, UserIdGenerator};
+use crate::config::{AuthBuilder, Config, SessionTokenGenerator, UserIdGenerator};
 use crate::cookie::{blank_session_cookie, session_cookie};
 use crate::error::{BoxError, Error, Result};
 use crate::key::{Key, KeyId, KeyRecord, NewKey};
@@ -47,6 +47,7 @@ struct Inner<U: UserAttributes> {
     hasher: Arc<dyn PasswordHasher>,
     clock: Arc<dyn Clock>,
     user_id_generator: Option<UserIdGenerator>,
+    session_token_generator: SessionTokenGenerator,
     hashing_permits: Semaphore,
     dummy_hash: OnceCell<String>,
 }
@@ -86,6 +87,7 @@ impl<U: UserAttributes> Auth<U> {
                 hasher: builder.hasher,
                 clock: builder.clock,
                 user_id_generator: builder.user_id_generator,
+                session_token_generator: builder.session_token_generator,
                 hashing_permits: Semaphore::new(builder.hashing_concurrency),
                 dummy_hash: OnceCell::new(),
             }),
@@ -379,16 +381,19 @@ impl<U: UserAttributes> Auth<U> {
             .await?
     }
 
+    /// Spends exactly one hasher evaluation on a login that fails anyway: a verification
+    /// against the dummy hash, or, before that hash exists, the hashing that makes it. Either
+    /// costs one Argon2 run, so even the first failure after start-up does the same work as
+    /// a wrong password (a lazily made dummy used to cost the first unknown user two).
     async fn spend_dummy_verification(&self, password: Option<&str>) -> Result<()> {
-        let dummy = self
-            .inner
-            .dummy_hash
-            .get_or_try_init(|| async {
-                self.run_hasher(|hasher| hasher.hash(DUMMY_PASSWORD))
-                    .await?
-            })
-            .await?
-            .clone();
+        let Some(dummy) = self.inner.dummy_hash.get().cloned() else {
+            let made = self
+                .run_hasher(|hasher| hasher.hash(DUMMY_PASSWORD))
+                .await??;
+            // A concurrent first failure may have set it already; either hash will do.
+            let _ = self.inner.dummy_hash.set(made);
+            return Ok(());
+        };
         let normalized = password::normalize(password.unwrap_or_default());
         self.run_hasher(move |hasher| hasher.verify(&normalized, &dummy))
             .await?;
@@ -434,7 +439,7 @@ impl<U: UserAttributes> Auth<U> {
         // A 200-bit collision is not going to happen, but if the store reports one, the
         // insert-if-absent left the other session untouched and a fresh token is safe.
         for _ in 0..2 {
-            let token = SessionToken::generate()?;
+            let token = (self.inner.session_token_generator)()?;
             let record = SessionRecord {
                 id: token.id(),
                 user_id: user_id.to_owned(),

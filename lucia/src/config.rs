@@ -10,6 +10,7 @@ use crate::auth::Auth;
 use crate::clock::{Clock, SystemClock};
 use crate::csrf::Origin;
 use crate::password::{Argon2Hasher, PasswordHasher, PasswordPolicy};
+use crate::session::SessionToken;
 use crate::user::UserAttributes;
 
 /// The default session cookie name, as in Lucia.
@@ -169,6 +170,9 @@ pub struct Config {
 /// Generates user ids for users created without one.
 pub type UserIdGenerator = Arc<dyn Fn() -> String + Send + Sync>;
 
+/// Generates session tokens (default: [`SessionToken::generate`], the OS CSPRNG).
+pub type SessionTokenGenerator = Arc<dyn Fn() -> crate::Result<SessionToken> + Send + Sync>;
+
 /// Builds an [`Auth`]. Start from [`Auth::builder`].
 ///
 /// ```
@@ -199,6 +203,7 @@ pub struct AuthBuilder<U: UserAttributes> {
     pub(crate) hasher: Arc<dyn PasswordHasher>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) user_id_generator: Option<UserIdGenerator>,
+    pub(crate) session_token_generator: SessionTokenGenerator,
     password_policy: PasswordPolicy,
     pub(crate) hashing_concurrency: usize,
 }
@@ -228,6 +233,7 @@ impl<U: UserAttributes> AuthBuilder<U> {
             hasher: Arc::new(Argon2Hasher::default()),
             clock: Arc::new(SystemClock),
             user_id_generator: None,
+            session_token_generator: Arc::new(SessionToken::generate),
             password_policy: PasswordPolicy::default(),
             hashing_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
         }
@@ -326,6 +332,17 @@ impl<U: UserAttributes> AuthBuilder<U> {
         generate: impl Fn() -> String + Send + Sync + 'static,
     ) -> Self {
         self.user_id_generator = Some(Arc::new(generate));
+        self
+    }
+
+    /// Replaces the session token source (default: 200 bits from the OS CSPRNG through
+    /// [`SessionToken::generate`]). Meant for tests that need a predictable token, such as
+    /// a forced id collision: a production source must be a CSPRNG.
+    pub fn session_token_generator(
+        mut self,
+        generate: impl Fn() -> crate::Result<SessionToken> + Send + Sync + 'static,
+    ) -> Self {
+        self.session_token_generator = Arc::new(generate);
         self
     }
 
