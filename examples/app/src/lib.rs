@@ -10,12 +10,14 @@ mod routes;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use axum::routing::{get, post};
 use lucia::adapter::{PostgresAdapter, SqliteAdapter};
 use lucia::{Adapter, Auth, AuthLayer, AuthUser};
 use time::OffsetDateTime;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use config::AppConfig;
@@ -88,7 +90,8 @@ fn describe(err: lucia::Error) -> String {
     message
 }
 
-/// The router with every page and endpoint, the auth layer, a body limit and request logs.
+/// The router with every page and endpoint, the auth layer, a body limit, `no-store` caching
+/// and request logs.
 pub fn router(auth: Auth<AppUser>) -> Router {
     Router::new()
         .route("/", get(routes::home))
@@ -106,9 +109,30 @@ pub fn router(auth: Auth<AppUser>) -> Router {
         .route("/api/logout", post(routes::api_logout))
         .layer(AuthLayer::new(auth))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::map_response(no_store))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(request_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+}
+
+/// Every page depends on who asks, so no cache keeps one; a handler's own `Cache-Control`
+/// stays.
+async fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The request log names the path only: a query string can carry what a client should not
+/// have put there (a token in `?token=`), and logs must never hold it.
+fn request_span(request: &Request) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = request.uri().path(),
+    )
 }

@@ -1,6 +1,7 @@
 //! The app's pages and API endpoints.
 
 use axum::Json;
+use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
 use axum::extract::{Form, Query};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -60,11 +61,18 @@ pub async fn signup_page() -> Html<String> {
 /// `POST /signup`: a user with a `username` key, a session, and the cookie.
 pub async fn signup(
     auth_request: AuthRequest<AppUser>,
-    Form(form): Form<Credentials>,
+    form: Result<Form<Credentials>, FormRejection>,
 ) -> Result<Response, AppError> {
     if auth_request.csrf_failure().is_some() {
         return Ok(forbidden());
     }
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(rejection) => {
+            let page = || pages::signup(Some("The form could not be read."), "");
+            return Ok(refused_form(rejection, page));
+        }
+    };
     let auth = auth_request.auth();
     let Some(username) = normalize_username(&form.username) else {
         let message = "Usernames are 3 to 31 characters: letters a-z, digits, `_` and `-`.";
@@ -90,17 +98,20 @@ pub async fn signup(
         Err(err) => return Err(err.into()),
     };
     tracing::info!(user_id = %user.id, "signed up");
+    // As at login: a session that came with the request does not outlive the sign-up.
+    if let Some(previous) = auth_request.validate().await? {
+        auth.invalidate_session(&previous.id).await?;
+    }
     let session = auth.create_session(&user.id).await?;
     auth_request.set_session(Some(session));
     Ok(Redirect::to("/dashboard").into_response())
 }
 
 /// `GET /login`.
-pub async fn login_page(Query(query): Query<NextQuery>) -> Html<String> {
-    let next = query
-        .next
-        .as_deref()
-        .filter(|next| safe_next(next).is_some());
+/// A query that does not parse (a repeated `next`) just loses its `next`.
+pub async fn login_page(query: Result<Query<NextQuery>, QueryRejection>) -> Html<String> {
+    let next = query.ok().and_then(|Query(query)| query.next);
+    let next = next.as_deref().filter(|next| safe_next(next).is_some());
     Html(pages::login(None, "", next))
 }
 
@@ -108,14 +119,23 @@ pub async fn login_page(Query(query): Query<NextQuery>) -> Html<String> {
 /// dashboard.
 pub async fn login(
     auth_request: AuthRequest<AppUser>,
-    Form(form): Form<Credentials>,
+    form: Result<Form<Credentials>, FormRejection>,
 ) -> Result<Response, AppError> {
     if auth_request.csrf_failure().is_some() {
         return Ok(forbidden());
     }
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(rejection) => {
+            return Ok(refused_form(rejection, || {
+                pages::login(Some(LOGIN_FAILED), "", None)
+            }));
+        }
+    };
     let auth = auth_request.auth();
     let next = form.next.as_deref().and_then(safe_next);
-    let username = form.username.trim().to_lowercase();
+    // Lowercased like at sign-up, never trimmed: ` alice` is not `alice`.
+    let username = form.username.to_lowercase();
     let key = match auth
         .use_key(USERNAME_PROVIDER, &username, Some(&form.password))
         .await
@@ -234,10 +254,18 @@ pub struct ApiCredentials {
 /// `POST /api/login`: a bearer token for API clients.
 pub async fn api_login(
     auth_request: AuthRequest<AppUser>,
-    Json(body): Json<ApiCredentials>,
+    body: Result<Json<ApiCredentials>, JsonRejection>,
 ) -> Result<Response, AppError> {
+    // A JSON API answers in JSON: the extractor's status, none of its parser detail.
+    let body = match body {
+        Ok(Json(body)) => body,
+        Err(rejection) => {
+            let error = Json(json!({ "error": "invalid request" }));
+            return Ok((rejection.status(), error).into_response());
+        }
+    };
     let auth = auth_request.auth();
-    let username = body.username.trim().to_lowercase();
+    let username = body.username.to_lowercase();
     let key = match auth
         .use_key(USERNAME_PROVIDER, &username, Some(&body.password))
         .await
@@ -275,27 +303,70 @@ pub async fn api_logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Lowercases a username and checks it: 3 to 31 characters of `a-z 0-9 _ -`.
+/// Lowercases a username and checks it: 3 to 31 characters of `a-z 0-9 _ -`. Surrounding
+/// whitespace is refused, not trimmed away, so what is stored is exactly what was checked.
 pub fn normalize_username(raw: &str) -> Option<String> {
-    let username = raw.trim().to_lowercase();
+    let username = raw.to_lowercase();
     let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-';
     let valid = (3..=31).contains(&username.len()) && username.chars().all(allowed);
     valid.then_some(username)
 }
 
 /// `next` when it is a safe local path: one leading `/`, no `//` or `/\` (another host),
-/// no backslash, no control or non-ASCII characters. Anything else falls back to the default.
+/// no backslash, no control or non-ASCII characters, and all of that still true once
+/// percent-decoded (`/%2F%2Fevil`, `/%5Cevil`, `/%09/evil`), so that nothing which decodes
+/// it again can be sent off-site. Anything else falls back to the default.
 pub fn safe_next(next: &str) -> Option<&str> {
-    let bytes = next.as_bytes();
-    let local = bytes.first() == Some(&b'/') && !matches!(bytes.get(1), Some(b'/' | b'\\'));
-    let clean = next
+    let ascii_clean = next
         .bytes()
         .all(|byte| byte.is_ascii_graphic() && byte != b'\\');
-    (local && clean && next.len() <= 2048).then_some(next)
+    let decoded = percent_decode(next)?;
+    let local = next.starts_with('/') && decoded.starts_with('/') && !decoded.starts_with("//");
+    let decoded_clean = !decoded
+        .chars()
+        .any(|c| c == '\\' || c.is_control() || c.is_whitespace());
+    (ascii_clean && local && decoded_clean && next.len() <= 2048).then_some(next)
+}
+
+/// Decodes `%XX` escapes once; `None` when the result is not UTF-8. A `%` without two hex
+/// digits stays as it is.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        let escaped = bytes
+            .get(at + 1..at + 3)
+            .filter(|_| byte == b'%')
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(value) => {
+                decoded.push(value);
+                at += 3;
+            }
+            None => {
+                decoded.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8(decoded).ok()
 }
 
 fn bad_request(page: String) -> Response {
     (StatusCode::BAD_REQUEST, Html(page)).into_response()
+}
+
+/// A form body the extractor refused. One that does not deserialize (a repeated field) is bad
+/// input like any other and gets `page` with `400`; a body too large (`413`) or of another
+/// content type (`415`) keeps the extractor's answer.
+fn refused_form(rejection: FormRejection, page: impl FnOnce() -> String) -> Response {
+    match rejection {
+        FormRejection::FailedToDeserializeForm(_)
+        | FormRejection::FailedToDeserializeFormBody(_) => bad_request(page()),
+        other => other.into_response(),
+    }
 }
 
 fn forbidden() -> Response {
@@ -333,15 +404,24 @@ mod tests {
 
     #[test]
     fn usernames_are_lowercased_and_checked() {
-        assert_eq!(normalize_username(" Alice_1 ").as_deref(), Some("alice_1"));
-        for bad in ["ab", "a b c", "ünïcode", &"a".repeat(32), "semi;colon", ""] {
+        assert_eq!(normalize_username("Alice_1").as_deref(), Some("alice_1"));
+        for bad in [
+            "ab",
+            "a b c",
+            "ünïcode",
+            &"a".repeat(32),
+            "semi;colon",
+            "",
+            " alice",
+            "alice\t",
+        ] {
             assert_eq!(normalize_username(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn only_local_paths_are_followed() {
-        for good in ["/dashboard", "/a/b?c=d&e=%2F", "/"] {
+        for good in ["/dashboard", "/a/b?c=d&e=%2F", "/", "/%C3%BC", "/100%"] {
             assert_eq!(safe_next(good), Some(good));
         }
         for bad in [
@@ -354,6 +434,13 @@ mod tests {
             "/a\r\nSet-Cookie: x=y",
             "/ümlaut",
             "",
+            "/%2F%2Fevil.test",
+            "/%2fevil.test",
+            "%2F%2Fevil.test",
+            "/%5Cevil.test",
+            "/%09/evil.test",
+            "/%0d%0aSet-Cookie:x=y",
+            "/%FF",
         ] {
             assert_eq!(safe_next(bad), None, "{bad:?}");
         }
