@@ -161,8 +161,12 @@ pub async fn login(
     Ok(Redirect::to(next.unwrap_or("/dashboard")).into_response())
 }
 
-/// `POST /logout`: the session is invalidated and the cookie cleared.
+/// `POST /logout`: the session is invalidated and the cookie cleared. A cross-site POST is
+/// refused like every other, not answered as if it had signed the user out.
 pub async fn logout(auth_request: AuthRequest<AppUser>) -> Result<Response, AppError> {
+    if auth_request.csrf_failure().is_some() {
+        return Ok(forbidden());
+    }
     auth_request.invalidate().await?;
     Ok(Redirect::to("/login").into_response())
 }

@@ -290,6 +290,43 @@ async fn repeated_form_fields_get_the_form_page_not_the_extractors_text() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 
+#[tokio::test]
+async fn cross_site_logout_is_refused_and_keeps_the_session() {
+    let app = start().await;
+    let token = app.signup("judy").await;
+    for origin in [
+        "http://evil.test",
+        "null",
+        "http://127.0.0.1:1",
+        &format!("{}.evil.test", app.base),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/logout"))
+            .header("origin", origin)
+            .header("cookie", format!("auth_session={token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{origin}");
+        assert!(session_cookie(response.headers()).is_none(), "{origin}");
+    }
+    let response = app
+        .client
+        .post(app.url("/logout"))
+        .header("cookie", format!("auth_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "no origin");
+    assert!(app.signed_in(&token).await);
+
+    let response = app.post_raw("/logout", Some(&token), "").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(session_cookie(response.headers()).as_deref(), Some(""));
+    assert!(!app.signed_in(&token).await);
+}
+
 /// Collects formatted log lines in memory.
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
