@@ -112,8 +112,11 @@ pub struct CsrfConfig {
     /// Further origins allowed to send unsafe requests.
     pub allowed_origins: Vec<Origin>,
     /// A header set by a trusted proxy that carries the public host (`X-Forwarded-Host`).
-    /// Used only when configured, and only when no public origin is configured.
+    /// Used only when configured, only when no public origin is configured, and only on
+    /// connections from one of `trusted_proxies`.
     pub forwarded_host_header: Option<http::HeaderName>,
+    /// The peers (your proxies) whose `forwarded_host_header` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Accept `Sec-Fetch-Site: same-origin` when `Origin` is absent (default false).
     pub allow_sec_fetch_site: bool,
 }
@@ -125,6 +128,7 @@ impl Default for CsrfConfig {
             public_origin: None,
             allowed_origins: Vec::new(),
             forwarded_host_header: None,
+            trusted_proxies: Vec::new(),
             allow_sec_fetch_site: false,
         }
     }
@@ -199,6 +203,7 @@ pub struct AuthBuilder<U: UserAttributes> {
     public_origin: Option<String>,
     allowed_origins: Vec<String>,
     forwarded_host_header: Option<String>,
+    trusted_proxies: Vec<std::net::IpAddr>,
     allow_sec_fetch_site: bool,
     pub(crate) hasher: Arc<dyn PasswordHasher>,
     pub(crate) clock: Arc<dyn Clock>,
@@ -229,6 +234,7 @@ impl<U: UserAttributes> AuthBuilder<U> {
             public_origin: None,
             allowed_origins: Vec::new(),
             forwarded_host_header: None,
+            trusted_proxies: Vec::new(),
             allow_sec_fetch_site: false,
             hasher: Arc::new(Argon2Hasher::default()),
             clock: Arc::new(SystemClock),
@@ -289,9 +295,20 @@ impl<U: UserAttributes> AuthBuilder<U> {
     }
 
     /// Trusts a header set by your proxy for the public host (for example
-    /// `X-Forwarded-Host`). Only configure it when the proxy always overwrites the header.
+    /// `X-Forwarded-Host`). Only configure it when the proxy always overwrites the header,
+    /// and name the proxy with [`AuthBuilder::trusted_proxies`]: the header is read only on
+    /// connections from those addresses, never from a client that reaches the app directly.
     pub fn trust_forwarded_host_header(mut self, header: impl Into<String>) -> Self {
         self.forwarded_host_header = Some(header.into());
+        self
+    }
+
+    /// The addresses of your proxies, whose forwarded-host header is believed. The peer
+    /// address of a request is the [`PeerAddr`](crate::request::PeerAddr) extension your
+    /// server inserts (with axum, from `ConnectInfo<SocketAddr>`); without it the header is
+    /// never read.
+    pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = std::net::IpAddr>) -> Self {
+        self.trusted_proxies.extend(proxies);
         self
     }
 
@@ -396,11 +413,19 @@ impl<U: UserAttributes> AuthBuilder<U> {
                 })
             })
             .transpose()?;
+        if forwarded_host_header.is_some() && self.trusted_proxies.is_empty() {
+            // Believed from anyone, the header would let a direct client pick the origin.
+            return Err(ConfigError::new(
+                "forwarded_host_header",
+                "needs `trusted_proxies`: the header is read only from those peers",
+            ));
+        }
         Ok(CsrfConfig {
             enabled: self.csrf_enabled,
             public_origin,
             allowed_origins,
             forwarded_host_header,
+            trusted_proxies: self.trusted_proxies.clone(),
             allow_sec_fetch_site: self.allow_sec_fetch_site,
         })
     }

@@ -7,12 +7,14 @@
 //! Requests with a method other than `GET`, `HEAD`, `OPTIONS` and `TRACE` must carry exactly
 //! one `Origin` header equal to the app's public origin or to one of the configured allowed
 //! origins. The public origin comes from [`CsrfConfig::public_origin`] when configured;
-//! otherwise from a trusted forwarded-host header (only when configured), else from `Host`,
-//! with the scheme chosen by [`Env`]. A request that fails is not rejected here: request
+//! otherwise from a trusted forwarded-host header (only when configured, and only on a
+//! connection from one of [`CsrfConfig::trusted_proxies`]), else from `Host`, with the scheme
+//! chosen by [`Env`]. A request that fails is not rejected here: request
 //! handling treats it as anonymous for cookie authentication (Lucia's behaviour), and the
 //! axum extractors answer `403`.
 
 use std::fmt;
+use std::net::IpAddr;
 
 use http::{HeaderMap, Method, Uri, header};
 
@@ -156,6 +158,23 @@ pub fn check_request(
     uri: &Uri,
     headers: &HeaderMap,
 ) -> Result<(), CsrfFailure> {
+    check_request_from(config, env, method, uri, headers, None)
+}
+
+/// [`check_request`] for a request that came over a connection from `peer`. The forwarded
+/// host header is read only when `peer` is one of [`CsrfConfig::trusted_proxies`]; with no
+/// peer known it is never read.
+///
+/// # Errors
+/// The [`CsrfFailure`] that says why the request is refused.
+pub fn check_request_from(
+    config: &CsrfConfig,
+    env: Env,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+) -> Result<(), CsrfFailure> {
     if !config.enabled || is_safe_method(method) {
         return Ok(());
     }
@@ -175,7 +194,7 @@ pub fn check_request(
     if config.allowed_origins.contains(&origin) {
         return Ok(());
     }
-    if public_origin(config, env, uri, headers)? == origin {
+    if public_origin(config, env, uri, headers, peer)? == origin {
         Ok(())
     } else {
         Err(CsrfFailure::ForeignOrigin)
@@ -198,13 +217,17 @@ fn public_origin(
     env: Env,
     uri: &Uri,
     headers: &HeaderMap,
+    peer: Option<IpAddr>,
 ) -> Result<Origin, CsrfFailure> {
     if let Some(origin) = &config.public_origin {
         return Ok(origin.clone());
     }
+    // Anyone can send the header; only a proxy we know overwrites it.
+    let from_trusted_proxy = peer.is_some_and(|peer| config.trusted_proxies.contains(&peer));
     let forwarded = config
         .forwarded_host_header
         .as_ref()
+        .filter(|_| from_trusted_proxy)
         .map(|name| single_header(headers, name))
         .transpose()?
         .flatten();
@@ -252,17 +275,30 @@ mod tests {
         headers
     }
 
+    /// The proxy of the tests' trusted configurations.
+    const PROXY: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2));
+
     fn check(
         config: &CsrfConfig,
         method: Method,
         pairs: &[(&'static str, &'static str)],
     ) -> Result<(), CsrfFailure> {
-        check_request(
+        check_from(config, method, pairs, Some(PROXY))
+    }
+
+    fn check_from(
+        config: &CsrfConfig,
+        method: Method,
+        pairs: &[(&'static str, &'static str)],
+        peer: Option<IpAddr>,
+    ) -> Result<(), CsrfFailure> {
+        check_request_from(
             config,
             Env::Production,
             &method,
             &Uri::from_static("/x"),
             &request(pairs),
+            peer,
         )
     }
 
@@ -382,6 +418,7 @@ mod tests {
 
         let trusted = CsrfConfig {
             forwarded_host_header: Some(http::HeaderName::from_static("x-forwarded-host")),
+            trusted_proxies: vec![PROXY],
             ..CsrfConfig::default()
         };
         let proxied = [
@@ -390,6 +427,37 @@ mod tests {
             ("origin", "https://app.example.com"),
         ];
         assert_eq!(check(&trusted, Method::POST, &proxied), Ok(()));
+    }
+
+    #[test]
+    fn forwarded_host_is_read_only_from_a_trusted_proxy() {
+        // Case 21: sent straight to the app, the header is the attacker's own.
+        let trusted = CsrfConfig {
+            forwarded_host_header: Some(http::HeaderName::from_static("x-forwarded-host")),
+            trusted_proxies: vec![PROXY],
+            ..CsrfConfig::default()
+        };
+        let attack = [
+            ("host", "app.example.com"),
+            ("x-forwarded-host", "attacker.example"),
+            ("origin", "https://attacker.example"),
+        ];
+        let direct = Some(IpAddr::V4(std::net::Ipv4Addr::new(203, 0, 113, 9)));
+        for peer in [direct, None] {
+            assert_eq!(
+                check_from(&trusted, Method::POST, &attack, peer),
+                Err(CsrfFailure::ForeignOrigin),
+                "{peer:?}"
+            );
+        }
+        let same_host = [
+            ("host", "app.example.com"),
+            ("origin", "https://app.example.com"),
+        ];
+        assert_eq!(
+            check_from(&trusted, Method::POST, &same_host, direct),
+            Ok(())
+        );
     }
 
     #[test]

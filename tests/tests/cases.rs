@@ -30,7 +30,7 @@ use lucia::{
 };
 use request_common::{
     PASSWORD, app, builder, client, cookie_lines, cookie_value, create_user1, serve,
-    session_for_new_user, set_cookies,
+    serve_with_peers, session_for_new_user, set_cookies,
 };
 use time::Duration;
 
@@ -884,31 +884,69 @@ async fn bearer_posts_need_no_origin() {
 // ---- case 21 -----------------------------------------------------------------------------
 
 /// Case 21: `X-Forwarded-Host: attacker.example` with `Origin: https://attacker.example`,
-/// sent straight to the app, never passes: not by default, and not when a public origin is
-/// configured even if the forwarded header is trusted.
+/// sent straight to the app, never passes: not by default, not next to a configured public
+/// origin, and not when the header is trusted but the peer is not a configured proxy. From a
+/// configured proxy the header is honoured.
 #[tokio::test]
-async fn forwarded_host_never_chooses_the_expected_origin_by_default() {
-    let by_default = builder(MemoryAdapter::new()).env(Env::Production);
-    let configured = builder(MemoryAdapter::new())
-        .env(Env::Production)
-        .public_origin(APP_ORIGIN)
-        .trust_forwarded_host_header("x-forwarded-host");
-    for auth in [by_default, configured] {
+async fn forwarded_host_is_honoured_only_from_a_trusted_proxy() {
+    let loopback: std::net::IpAddr = std::net::Ipv4Addr::LOCALHOST.into();
+    let elsewhere: std::net::IpAddr = std::net::Ipv4Addr::new(10, 0, 0, 2).into();
+    let forwarded = |proxy| {
+        builder(MemoryAdapter::new())
+            .env(Env::Production)
+            .trust_forwarded_host_header("x-forwarded-host")
+            .trusted_proxies([proxy])
+    };
+    let refused = [
+        builder(MemoryAdapter::new()).env(Env::Production),
+        forwarded(loopback).public_origin(APP_ORIGIN),
+        forwarded(elsewhere),
+    ];
+    for auth in refused {
         let auth = auth.build().unwrap();
         let (_, token) = session_for_new_user(&auth).await;
-        let base = serve(app(&auth)).await;
-        let response = client()
-            .post(format!("{base}/settings"))
-            .header("host", "app.example.com")
-            .header("x-forwarded-host", "attacker.example")
-            .header("x-forwarded-proto", "https")
-            .header("origin", ATTACKER_ORIGIN)
-            .header("cookie", format!("{COOKIE}={token}"))
-            .send()
-            .await
-            .unwrap();
+        let base = serve_with_peers(app(&auth)).await;
+        let response = attack_with_forwarded_host(&base, &token, "attacker.example").await;
         assert_eq!(response.status(), 403, "{:?}", auth.config().csrf);
     }
+
+    let unconfigured = builder(MemoryAdapter::new())
+        .env(Env::Production)
+        .trust_forwarded_host_header("x-forwarded-host")
+        .build();
+    assert_eq!(
+        unconfigured.unwrap_err().field(),
+        "forwarded_host_header",
+        "a forwarded header without a proxy to believe is a configuration error"
+    );
+
+    let behind_proxy = forwarded(loopback).build().unwrap();
+    let (_, token) = session_for_new_user(&behind_proxy).await;
+    let base = serve_with_peers(app(&behind_proxy)).await;
+    let proxied = client()
+        .post(format!("{base}/settings"))
+        .header("host", "10.0.0.7:3000")
+        .header("x-forwarded-host", "app.example.com")
+        .header("origin", APP_ORIGIN)
+        .header("cookie", format!("{COOKIE}={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(proxied.status(), 200, "the proxy's header is believed");
+}
+
+/// The case's request: the attacker's host in `X-Forwarded-Host` and its origin.
+async fn attack_with_forwarded_host(base: &str, token: &str, host: &str) -> reqwest::Response {
+    client()
+        .post(format!("{base}/settings"))
+        .header("host", "app.example.com")
+        .header("x-forwarded-host", host)
+        .header("x-forwarded-proto", "https")
+        .header("origin", format!("https://{host}"))
+        .header("cookie", format!("{COOKIE}={token}"))
+        .send()
+        .await
+        .unwrap()
 }
 
 // ---- case 22 -----------------------------------------------------------------------------

@@ -133,6 +133,7 @@ async fn forwarded_host_is_not_trusted_by_default_or_next_to_a_configured_origin
         .env(Env::Production)
         .public_origin("https://app.example.com")
         .trust_forwarded_host_header("x-forwarded-host")
+        .trusted_proxies([std::net::Ipv4Addr::LOCALHOST.into()])
         .build()
         .unwrap();
     let (_, token) = session_for_new_user(&configured).await;
@@ -146,10 +147,11 @@ async fn a_trusted_forwarded_host_serves_a_proxied_app() {
     let auth = builder(MemoryAdapter::new())
         .env(Env::Production)
         .trust_forwarded_host_header("x-forwarded-host")
+        .trusted_proxies([std::net::Ipv4Addr::LOCALHOST.into()])
         .build()
         .unwrap();
     let (_, token) = session_for_new_user(&auth).await;
-    let base = serve(app(&auth)).await;
+    let base = serve_with_peers(app(&auth)).await;
     let proxied = [
         ("x-forwarded-host", "app.example.com".to_owned()),
         ("origin", "https://app.example.com".to_owned()),

@@ -100,6 +100,7 @@ where
             request.method(),
             request.uri(),
             request.headers(),
+            crate::request::peer_of(request.extensions()),
         );
         request
             .extensions_mut()

@@ -29,6 +29,7 @@ mod cookies;
 pub mod guide {}
 
 use std::fmt;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -73,6 +74,20 @@ pub struct RequestContext {
     pub uri: Uri,
     /// The request headers: `Cookie`, `Authorization`, `Origin`, `Host` and friends.
     pub headers: HeaderMap,
+    /// The address of the connection's other end, if known: a forwarded-host header is read
+    /// only when it is one of the configured trusted proxies.
+    pub peer: Option<IpAddr>,
+}
+
+/// The address of the peer a request came from, as a request extension that the server
+/// (or a layer outside [`AuthLayer`](crate::AuthLayer)) inserts, for example from axum's
+/// `ConnectInfo<SocketAddr>`. Only needed with a trusted forwarded-host header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddr(pub IpAddr);
+
+/// The peer address recorded in a request's extensions, if any.
+pub(crate) fn peer_of(extensions: &http::Extensions) -> Option<IpAddr> {
+    extensions.get::<PeerAddr>().map(|PeerAddr(ip)| *ip)
 }
 
 impl RequestContext {
@@ -82,27 +97,40 @@ impl RequestContext {
             method,
             uri,
             headers,
+            peer: None,
         }
+    }
+
+    /// The same context, with the connection's peer address.
+    pub fn with_peer(mut self, peer: IpAddr) -> Self {
+        self.peer = Some(peer);
+        self
     }
 }
 
 impl From<&http::request::Parts> for RequestContext {
     fn from(parts: &http::request::Parts) -> Self {
-        Self::new(
-            parts.method.clone(),
-            parts.uri.clone(),
-            parts.headers.clone(),
-        )
+        Self {
+            peer: peer_of(&parts.extensions),
+            ..Self::new(
+                parts.method.clone(),
+                parts.uri.clone(),
+                parts.headers.clone(),
+            )
+        }
     }
 }
 
 impl<B> From<&http::Request<B>> for RequestContext {
     fn from(request: &http::Request<B>) -> Self {
-        Self::new(
-            request.method().clone(),
-            request.uri().clone(),
-            request.headers().clone(),
-        )
+        Self {
+            peer: peer_of(request.extensions()),
+            ..Self::new(
+                request.method().clone(),
+                request.uri().clone(),
+                request.headers().clone(),
+            )
+        }
     }
 }
 
@@ -110,7 +138,13 @@ impl<U: UserAttributes> Auth<U> {
     /// Starts handling a request: runs the CSRF check and reads the session cookie and the
     /// bearer header. No database call happens until the [`AuthRequest`] is asked.
     pub fn handle_request(&self, context: RequestContext) -> AuthRequest<U> {
-        AuthRequest::new(self, &context.method, &context.uri, &context.headers)
+        AuthRequest::new(
+            self,
+            &context.method,
+            &context.uri,
+            &context.headers,
+            context.peer,
+        )
     }
 }
 
@@ -211,10 +245,16 @@ impl<U: UserAttributes> fmt::Debug for AuthRequest<U> {
 }
 
 impl<U: UserAttributes> AuthRequest<U> {
-    pub(crate) fn new(auth: &Auth<U>, method: &Method, uri: &Uri, headers: &HeaderMap) -> Self {
+    pub(crate) fn new(
+        auth: &Auth<U>,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        peer: Option<IpAddr>,
+    ) -> Self {
         let config = auth.config();
         let csrf_failure =
-            csrf::check_request(&config.csrf, config.env, method, uri, headers).err();
+            csrf::check_request_from(&config.csrf, config.env, method, uri, headers, peer).err();
         let has_session_cookie = cookies::has_cookie(headers, &config.cookie.name);
         let cookie_input = match csrf_failure {
             Some(failure) => {

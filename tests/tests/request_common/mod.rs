@@ -33,6 +33,25 @@ pub async fn serve(app: Router) -> String {
     format!("http://{address}")
 }
 
+/// Serves `app` like [`serve`], recording each connection's peer address as the
+/// [`lucia::request::PeerAddr`] extension the auth layer reads.
+pub async fn serve_with_peers(app: Router) -> String {
+    let app = app.layer(axum::middleware::map_request(
+        |axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+         mut request: axum::extract::Request| async move {
+            request
+                .extensions_mut()
+                .insert(lucia::request::PeerAddr(peer.ip()));
+            request
+        },
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+    format!("http://{address}")
+}
+
 /// A client that never follows redirects and keeps no cookies.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
