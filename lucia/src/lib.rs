@@ -29,7 +29,10 @@
 //! - CSRF: unsafe methods need an `Origin` equal to the configured public origin (or the
 //!   `Host`-derived one) or an allowed origin, compared as normalised (scheme, host, port)
 //!   tuples; a failure makes the request anonymous for cookie authentication (OWASP CSRF
-//!   cheat sheet, origin verification). Bearer tokens are exempt and never mixed with cookies.
+//!   cheat sheet, origin verification). Bearer tokens are exempt and never mixed with cookies:
+//!   native and other non-browser clients, which send no `Origin`, should authenticate with
+//!   `Authorization: Bearer <token>` rather than the cookie. A forwarded-host header is read
+//!   only from configured trusted proxies.
 
 pub mod adapter;
 pub mod auth;

@@ -348,10 +348,8 @@ async fn redis_ttl_is_relative_and_expired_keys_leave_the_user_index() {
         .unwrap();
     assert_eq!(exists, 0, "the 3 s session key outlived its expiry");
     let listed = sessions.get_sessions_by_user("user1").await.unwrap();
-    assert_eq!(
-        listed.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
-        [lasting.id.clone()]
-    );
+    let listed: Vec<_> = listed.into_iter().map(|s| s.id).collect();
+    assert_eq!(listed, vec![lasting.id.clone()]);
     let members: Vec<String> = common::redis::cmd("ZRANGE")
         .arg(sessions.user_sessions_key("user1"))
         .arg(0)
