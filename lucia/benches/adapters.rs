@@ -1,6 +1,7 @@
 //! `validate_session_user` latency per adapter: one validated request of an active session
-//! (one store round trip, no renewal). Memory and a SQLite file always; PostgreSQL and Redis
-//! when reachable at `LUCIA_TEST_POSTGRES_URL` / `LUCIA_TEST_REDIS_URL` (local defaults).
+//! (one store round trip, no renewal). Memory and a SQLite file always; PostgreSQL,
+//! MySQL/MariaDB and Redis when reachable at `LUCIA_TEST_POSTGRES_URL`,
+//! `LUCIA_TEST_MYSQL_URL` / `LUCIA_TEST_REDIS_URL` (local defaults).
 //!
 //! Run: `cargo bench -p lucia --bench adapters`
 
@@ -9,7 +10,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use lucia::adapter::sql::TableNames;
 use lucia::adapter::sql::sqlx::{self, AssertSqlSafe};
-use lucia::adapter::{PostgresAdapter, RedisSessionAdapter, SqliteAdapter, split};
+use lucia::adapter::{MySqlAdapter, PostgresAdapter, RedisSessionAdapter, SqliteAdapter, split};
 use lucia::{Adapter, Auth, MemoryAdapter};
 use tokio::runtime::Runtime;
 
@@ -78,6 +79,30 @@ fn adapters(c: &mut Criterion) {
             });
         }
         None => eprintln!("SKIPPED postgres: not reachable at {postgres_url}"),
+    }
+
+    let mysql_url = std::env::var("LUCIA_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into());
+    let tables = TableNames::with_prefix::<()>(&format!("bench_{}_", suffix())).expect("names");
+    let mysql = runtime.block_on(async {
+        let adapter = MySqlAdapter::<()>::connect(&mysql_url).await.ok()?;
+        let adapter = adapter.with_tables(tables.clone()).ok()?;
+        adapter.migrate().await.ok()?;
+        Some(adapter)
+    });
+    match mysql {
+        Some(adapter) => {
+            let pool = adapter.pool().clone();
+            let (auth, token, _) = prepare(&runtime, adapter);
+            bench_one(c, &runtime, "mysql", &auth, &token);
+            runtime.block_on(async {
+                for table in [tables.key(), tables.session(), tables.user()] {
+                    let drop = format!("DROP TABLE IF EXISTS `{table}`");
+                    let _ = sqlx::raw_sql(AssertSqlSafe(drop)).execute(&pool).await;
+                }
+            });
+        }
+        None => eprintln!("SKIPPED mysql: not reachable at {mysql_url}"),
     }
 
     let redis_url =
