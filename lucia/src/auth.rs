@@ -48,7 +48,7 @@ struct Inner<U: UserAttributes> {
     clock: Arc<dyn Clock>,
     user_id_generator: Option<UserIdGenerator>,
     session_token_generator: SessionTokenGenerator,
-    hashing_permits: Semaphore,
+    hashing_permits: Arc<Semaphore>,
     dummy_hash: OnceCell<String>,
 }
 
@@ -88,7 +88,7 @@ impl<U: UserAttributes> Auth<U> {
                 clock: builder.clock,
                 user_id_generator: builder.user_id_generator,
                 session_token_generator: builder.session_token_generator,
-                hashing_permits: Semaphore::new(builder.hashing_concurrency),
+                hashing_permits: Arc::new(Semaphore::new(builder.hashing_concurrency)),
                 dummy_hash: OnceCell::new(),
             }),
         }
@@ -401,21 +401,25 @@ impl<U: UserAttributes> Auth<U> {
     }
 
     /// Runs a hasher call on the blocking pool, at most `hashing_concurrency` at a time.
+    ///
+    /// The permit moves into the blocking closure: a caller whose future is dropped (a
+    /// client that disconnects mid-login) cannot free its slot while the hash still runs.
     async fn run_hasher<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&dyn PasswordHasher) -> T + Send + 'static,
     {
-        let _permit = self
-            .inner
-            .hashing_permits
-            .acquire()
+        let permit = Arc::clone(&self.inner.hashing_permits)
+            .acquire_owned()
             .await
             .map_err(|err| Error::Hashing(Box::new(err)))?;
         let hasher = Arc::clone(&self.inner.hasher);
-        tokio::task::spawn_blocking(move || work(hasher.as_ref()))
-            .await
-            .map_err(|err| Error::Hashing(Box::new(err)))
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work(hasher.as_ref())
+        })
+        .await
+        .map_err(|err| Error::Hashing(Box::new(err)))
     }
 
     // ---- sessions ----------------------------------------------------------------------
