@@ -525,6 +525,7 @@ fn merge_cookie(
     } else {
         base
     };
+    check_name_prefix(&name, secure, domain.is_some())?;
     Ok(SessionCookieConfig {
         name,
         same_site,
@@ -532,6 +533,33 @@ fn merge_cookie(
         path: "/",
         secure,
     })
+}
+
+/// Browsers drop a cookie whose name claims a prefix its attributes break, so the app would
+/// sign users in and never see the session again. The prefixes match ASCII case-insensitively
+/// (RFC 6265bis 5.7); the path is always `/`.
+fn check_name_prefix(name: &str, secure: bool, has_domain: bool) -> Result<(), ConfigError> {
+    let starts_with = |prefix: &str| {
+        name.get(..prefix.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+    };
+    let broken = if starts_with("__Host-") {
+        if !secure {
+            Some("`__Host-` cookies need `Secure`, which only production sets")
+        } else if has_domain {
+            Some("`__Host-` cookies must not have a `Domain`")
+        } else {
+            None
+        }
+    } else if starts_with("__Secure-") && !secure {
+        Some("`__Secure-` cookies need `Secure`, which only production sets")
+    } else {
+        None
+    };
+    match broken {
+        Some(message) => Err(ConfigError::new("session_cookie.name", message)),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -598,6 +626,44 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(bad_lifetime.field(), "active_period");
+    }
+
+    fn named(env: Env, name: &str, domain: Option<&str>) -> Result<Auth<()>, ConfigError> {
+        builder()
+            .env(env)
+            .session_cookie(SessionCookieOptions {
+                name: Some(name.into()),
+                domain: domain.map(str::to_owned),
+                ..Default::default()
+            })
+            .build()
+    }
+
+    #[test]
+    fn prefixed_names_whose_rules_fail_are_refused_as_browsers_would_drop_them() {
+        let refused = [
+            (Env::Production, "__Host-sid", Some("example.com")),
+            (Env::Production, "__host-sid", Some("example.com")),
+            (Env::Development, "__Host-sid", None),
+            (Env::Development, "__HOST-sid", None),
+            (Env::Development, "__Secure-sid", None),
+            (Env::Development, "__sEcUrE-sid", Some("example.com")),
+        ];
+        for (env, name, domain) in refused {
+            let err = named(env, name, domain).unwrap_err();
+            assert_eq!(err.field(), "session_cookie.name", "{name} {env:?}");
+        }
+
+        let accepted = [
+            (Env::Production, "__Host-sid", None),
+            (Env::Production, "__Secure-sid", Some("example.com")),
+            (Env::Development, "__Hostile-sid", None),
+            (Env::Development, "_Secure-sid", None),
+        ];
+        for (env, name, domain) in accepted {
+            let auth = named(env, name, domain).unwrap();
+            assert_eq!(auth.config().cookie.name, name);
+        }
     }
 
     #[test]

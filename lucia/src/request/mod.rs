@@ -80,14 +80,23 @@ pub struct RequestContext {
 }
 
 /// The address of the peer a request came from, as a request extension that the server
-/// (or a layer outside [`AuthLayer`](crate::AuthLayer)) inserts, for example from axum's
-/// `ConnectInfo<SocketAddr>`. Only needed with a trusted forwarded-host header.
+/// (or a layer outside [`AuthLayer`](crate::AuthLayer)) inserts. Only needed with a trusted
+/// forwarded-host header. With axum, serving with
+/// `into_make_service_with_connect_info::<SocketAddr>()` is enough: its `ConnectInfo` is read
+/// when no `PeerAddr` is present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeerAddr(pub IpAddr);
 
 /// The peer address recorded in a request's extensions, if any.
 pub(crate) fn peer_of(extensions: &http::Extensions) -> Option<IpAddr> {
-    extensions.get::<PeerAddr>().map(|PeerAddr(ip)| *ip)
+    let peer = extensions.get::<PeerAddr>().map(|PeerAddr(ip)| *ip);
+    #[cfg(feature = "axum")]
+    let peer = peer.or_else(|| {
+        extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip())
+    });
+    peer
 }
 
 impl RequestContext {

@@ -33,18 +33,9 @@ pub async fn serve(app: Router) -> String {
     format!("http://{address}")
 }
 
-/// Serves `app` like [`serve`], recording each connection's peer address as the
-/// [`lucia::request::PeerAddr`] extension the auth layer reads.
+/// Serves `app` like [`serve`], with axum's `ConnectInfo<SocketAddr>`: the auth layer takes
+/// the peer address from it, so a trusted forwarded-host header can be checked.
 pub async fn serve_with_peers(app: Router) -> String {
-    let app = app.layer(axum::middleware::map_request(
-        |axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
-         mut request: axum::extract::Request| async move {
-            request
-                .extensions_mut()
-                .insert(lucia::request::PeerAddr(peer.ip()));
-            request
-        },
-    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
