@@ -76,7 +76,8 @@ pub enum SameSite {
 /// a domain never drops `Path` or `SameSite` (Lucia v1 replaced the whole object).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SessionCookieOptions {
-    /// Cookie name (default `auth_session`).
+    /// Cookie name (default `auth_session`). A name starting with `__Secure-` needs
+    /// production (`Secure`); one starting with `__Host-` also needs no `domain`.
     pub name: Option<String>,
     /// `SameSite` (default `Lax`).
     pub same_site: Option<SameSite>,
