@@ -354,8 +354,11 @@ impl<U: UserAttributes> AuthBuilder<U> {
     }
 
     /// Replaces the session token source (default: 200 bits from the OS CSPRNG through
-    /// [`SessionToken::generate`]). Meant for tests that need a predictable token, such as
-    /// a forced id collision: a production source must be a CSPRNG.
+    /// [`SessionToken::generate`]), for tests that need a predictable token, such as a forced
+    /// id collision. Only with the `testing` feature: a production build cannot swap the
+    /// CSPRNG out.
+    #[cfg(feature = "testing")]
+    #[doc(hidden)]
     pub fn session_token_generator(
         mut self,
         generate: impl Fn() -> crate::Result<SessionToken> + Send + Sync + 'static,
