@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -12,7 +13,7 @@ use lucia::clock::{Clock, MockClock};
 use lucia::key::{KeyId, KeyRecord};
 use lucia::password::{PasswordHasher, Verification};
 use lucia::session::SessionRecord;
-use lucia::testing::{CountingHasher, HashCounts, lucia_v1_hash};
+use lucia::testing::{CountingAdapter, CountingHasher, HashCounts, TickingClock, lucia_v1_hash};
 use lucia::{Auth, Error, MemoryAdapter, NewKey, SessionId, SessionToken, User};
 use time::Duration;
 
@@ -167,8 +168,20 @@ async fn idle_sessions_are_renewed_in_place_and_capped_by_the_absolute_lifetime(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_validations_of_one_idle_session_converge_on_one_renewal() {
-    let clock = Arc::new(MockClock::starting_now());
-    let (auth, adapter) = clocked_auth(clock.clone());
+    // Every validation reads the idle session before any renews, and each asks for other
+    // expiries (the clock ticks on every reading): an unconditional renewal fails here.
+    const REQUESTS: usize = 32;
+    let clock = Arc::new(TickingClock::starting_now());
+    let adapter = Arc::new(CountingAdapter::holding_session_reads(
+        MemoryAdapter::<()>::new(),
+        REQUESTS,
+    ));
+    let counts = adapter.counts();
+    let auth = Auth::builder_shared(adapter.clone())
+        .clock(clock.clone())
+        .session_expires_in(Duration::hours(1), Duration::hours(2))
+        .build()
+        .unwrap();
     let user = auth.create_user(None, ()).await.unwrap();
     let token = auth
         .create_session(&user.id)
@@ -180,7 +193,7 @@ async fn concurrent_validations_of_one_idle_session_converge_on_one_renewal() {
         .to_owned();
     clock.advance(Duration::minutes(90));
 
-    let tasks: Vec<_> = (0..32)
+    let tasks: Vec<_> = (0..REQUESTS)
         .map(|_| {
             let auth = auth.clone();
             let token = token.clone();
@@ -190,32 +203,81 @@ async fn concurrent_validations_of_one_idle_session_converge_on_one_renewal() {
     let mut expiries = HashSet::new();
     for task in tasks {
         let session = task.await.unwrap().expect("no validation may fail");
-        expiries.insert(session.idle_expires);
+        assert!(session.fresh);
+        expiries.insert((session.active_expires, session.idle_expires));
     }
-    assert_eq!(expiries.len(), 1, "every caller sees the one renewal");
+    assert_eq!(counts.renewals(), REQUESTS as u64);
     assert_eq!(
-        adapter.get_sessions_by_user(&user.id).await.unwrap().len(),
-        1
+        counts.effective_renewals(),
+        1,
+        "exactly one renewal takes effect"
     );
+    assert_eq!(expiries.len(), 1, "every caller sees the one renewal");
+    let stored = adapter.get_sessions_by_user(&user.id).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let (active, idle) = expiries.into_iter().next().unwrap();
+    assert_eq!(stored[0].active_expires, lucia::clock::to_millis(active));
+    assert_eq!(stored[0].idle_expires, lucia::clock::to_millis(idle));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_invalidated_during_renewal_stays_dead() {
+    const VALIDATORS: usize = 3;
     let clock = Arc::new(MockClock::starting_now());
-    let (auth, _adapter) = clocked_auth(clock.clone());
+    let (auth, adapter) = clocked_auth(clock.clone());
     let user = auth.create_user(None, ()).await.unwrap();
-    let session = auth.create_session(&user.id).await.unwrap();
-    let token = session.token().unwrap().expose().to_owned();
-    clock.advance(Duration::minutes(90));
-    auth.invalidate_session(&session.id).await.unwrap();
-    assert!(matches!(
-        auth.validate_session(&token).await,
-        Err(Error::InvalidSessionId)
-    ));
-    assert!(matches!(
-        auth.get_session(&session.id).await,
-        Err(Error::InvalidSessionId)
-    ));
+    for _round in 0..200 {
+        let session = auth.create_session(&user.id).await.unwrap();
+        let token = session.token().unwrap().expose().to_owned();
+        clock.advance(Duration::minutes(90)); // idle: every validation renews
+        let start = Arc::new(tokio::sync::Barrier::new(VALIDATORS + 1));
+        let logged_out = Arc::new(AtomicBool::new(false));
+
+        let logout = tokio::spawn({
+            let (auth, id) = (auth.clone(), session.id.clone());
+            let (start, logged_out) = (start.clone(), logged_out.clone());
+            async move {
+                start.wait().await;
+                auth.invalidate_session(&id).await.unwrap();
+                logged_out.store(true, Ordering::SeqCst);
+            }
+        });
+        let validators: Vec<_> = (0..VALIDATORS)
+            .map(|_| {
+                let (auth, token) = (auth.clone(), token.clone());
+                let (start, logged_out) = (start.clone(), logged_out.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    loop {
+                        let after_logout = logged_out.load(Ordering::SeqCst);
+                        match auth.validate_session(&token).await {
+                            Ok(_) => assert!(!after_logout, "alive after its logout returned"),
+                            Err(Error::InvalidSessionId) if after_logout => break,
+                            Err(Error::InvalidSessionId) => {}
+                            Err(err) => panic!("store failure: {err}"),
+                        }
+                        tokio::task::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        logout.await.unwrap();
+        for validator in validators {
+            validator.await.unwrap();
+        }
+
+        assert!(matches!(
+            auth.get_session(&session.id).await,
+            Err(Error::InvalidSessionId)
+        ));
+        assert!(
+            adapter
+                .get_sessions_by_user(&user.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
 }
 
 // ---- decision 3: a store failure is an error, not "logged out" -------------------------

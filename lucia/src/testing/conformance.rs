@@ -27,15 +27,17 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use time::Duration;
 
-use crate::adapter::Adapter;
+use crate::adapter::{Adapter, SessionAdapter};
 use crate::auth::Auth;
-use crate::clock::{MockClock, to_millis};
+use crate::clock::{Clock, MockClock, to_millis};
 use crate::error::{AttributeError, Error};
 use crate::key::{KeyId, KeyRecord};
 use crate::session::{SessionId, SessionRecord, SessionToken};
+use crate::testing::{CountingAdapter, TickingClock};
 use crate::user::{Column, ColumnType, User, UserAttributes, Value};
 
 /// The user type of the suite: Lucia's `username` plus one column of every other type, so
@@ -1176,12 +1178,15 @@ pub async fn absolute_lifetime_caps_renewal<A: Adapter<TestUser>>(adapter: A) {
     );
 }
 
-/// Renewal racing with invalidation: whatever the interleaving, once the logout has
-/// returned, the session is gone and no later validation brings it back.
+/// Renewal racing with invalidation: validations of an idle session (each one renews) run
+/// at the same time as the logout, over many rounds. Whatever the interleaving, a
+/// validation that starts after the logout returned fails, and afterwards the session is
+/// gone for good.
 pub async fn renewal_racing_with_invalidation_never_resurrects<A>(adapter: A)
 where
     A: Adapter<TestUser>,
 {
+    const VALIDATORS: usize = 7;
     let adapter = Arc::new(adapter);
     insert_users(adapter.as_ref(), &["user1"]).await;
     let (auth, clock) = auth_with_clock(
@@ -1190,30 +1195,38 @@ where
         Duration::hours(24),
         None,
     );
-    for _round in 0..5 {
+    for _round in 0..20 {
         let created = auth.create_session("user1").await.expect("create_session");
         let token = created.token().expect("token").expose().to_owned();
         clock.advance(Duration::hours(1)); // idle: every validation tries to renew
-        let mut tasks = Vec::new();
-        for task in 0..8 {
-            let auth = auth.clone();
-            let token = token.clone();
-            let id = created.id.clone();
-            tasks.push(tokio::spawn(async move {
-                if task == 3 {
-                    auth.invalidate_session(&id).await.map(|()| None)
-                } else {
-                    match auth.validate_session(&token).await {
-                        Ok(session) => Ok(Some(session)),
-                        Err(Error::InvalidSessionId) => Ok(None),
-                        Err(err) => Err(err),
-                    }
-                }
-            }));
+        let start = Arc::new(tokio::sync::Barrier::new(VALIDATORS + 1));
+        let logged_out = Arc::new(AtomicBool::new(false));
+
+        let logout = tokio::spawn({
+            let (auth, id) = (auth.clone(), created.id.clone());
+            let (start, logged_out) = (Arc::clone(&start), Arc::clone(&logged_out));
+            async move {
+                start.wait().await;
+                let result = auth.invalidate_session(&id).await;
+                logged_out.store(true, Ordering::SeqCst);
+                result
+            }
+        });
+        let validators: Vec<_> = (0..VALIDATORS)
+            .map(|_| {
+                let (auth, token) = (auth.clone(), token.clone());
+                let (start, logged_out) = (Arc::clone(&start), Arc::clone(&logged_out));
+                tokio::spawn(async move {
+                    start.wait().await;
+                    validate_until_logged_out(&auth, &token, &logged_out).await
+                })
+            })
+            .collect();
+        logout.await.expect("task").expect("invalidate_session");
+        for validator in validators {
+            validator.await.expect("task").expect("no store failure");
         }
-        for task in tasks {
-            task.await.expect("task").expect("no store failure");
-        }
+
         assert_eq!(
             adapter.get_session(&created.id).await.expect("get_session"),
             None
@@ -1232,44 +1245,92 @@ where
     );
 }
 
-/// A5: N concurrent validations of one idle session all succeed, the stored expiry equals a
-/// single renewal, and no second session appears.
+/// Validates `token` again and again until a validation that started after the logout
+/// returned has been refused; panics if such a validation succeeds.
+async fn validate_until_logged_out(
+    auth: &Auth<TestUser>,
+    token: &str,
+    logged_out: &AtomicBool,
+) -> Result<(), Error> {
+    loop {
+        let after_logout = logged_out.load(Ordering::SeqCst);
+        match auth.validate_session(token).await {
+            Ok(_) => assert!(!after_logout, "a session came back after its logout"),
+            Err(Error::InvalidSessionId) if after_logout => return Ok(()),
+            Err(Error::InvalidSessionId) => {}
+            Err(err) => return Err(err),
+        }
+        // Let the logout run even where the store never makes a task wait.
+        tokio::task::yield_now().await;
+    }
+}
+
+/// A5: N concurrent validations of one idle session all succeed with the same expiries,
+/// exactly one renewal takes effect, and no second session appears. Every validation reads
+/// the idle session before any renews, and each asks for different expiries (a
+/// [`TickingClock`]), so a store that renews unconditionally fails here.
 pub async fn concurrent_renewals_converge_on_one<A: Adapter<TestUser>>(adapter: A) {
-    let adapter = Arc::new(adapter);
+    const REQUESTS: usize = 16;
+    let adapter = Arc::new(CountingAdapter::holding_session_reads(adapter, REQUESTS));
+    let counts = adapter.counts();
     insert_users(adapter.as_ref(), &["user1"]).await;
-    let (auth, clock) = auth_with_clock(
-        Arc::clone(&adapter),
-        Duration::hours(1),
-        Duration::hours(24),
-        None,
-    );
+    let clock = Arc::new(TickingClock::starting_now());
+    let auth = Auth::builder_shared(Arc::clone(&adapter) as Arc<dyn Adapter<TestUser>>)
+        .clock(Arc::clone(&clock))
+        .session_expires_in(Duration::hours(1), Duration::hours(24))
+        .build()
+        .expect("valid test configuration");
     let created = auth.create_session("user1").await.expect("create_session");
     let token = created.token().expect("token").expose().to_owned();
     clock.advance(Duration::minutes(90));
-    let now = to_millis(auth.now());
-    let expected_active = now + HOUR;
-    let expected_idle = expected_active + 24 * HOUR;
+    let before = to_millis(clock.now());
 
-    let tasks: Vec<_> = (0..16)
+    let tasks: Vec<_> = (0..REQUESTS)
         .map(|_| {
             let auth = auth.clone();
             let token = token.clone();
             tokio::spawn(async move { auth.validate_session(&token).await })
         })
         .collect();
+    let mut expiries = Vec::new();
     for task in tasks {
         let session = task.await.expect("task").expect("every request is served");
         assert_eq!(session.id, created.id);
-        assert_eq!(to_millis(session.idle_expires), expected_idle);
+        expiries.push((
+            to_millis(session.active_expires),
+            to_millis(session.idle_expires),
+        ));
     }
+    assert_eq!(
+        counts.renewals(),
+        REQUESTS as u64,
+        "every request saw the idle session"
+    );
+    assert_eq!(
+        counts.effective_renewals(),
+        1,
+        "exactly one renewal takes effect"
+    );
+    expiries.dedup();
+    assert_eq!(
+        expiries.len(),
+        1,
+        "every request sees the one renewal: {expiries:?}"
+    );
+    let (active, idle) = expiries[0];
+    assert!(active > before + HOUR, "the session was renewed");
+    assert_eq!(idle, active + 24 * HOUR);
+
     let stored = adapter
         .get_sessions_by_user("user1")
         .await
         .expect("sessions");
     assert_eq!(stored.len(), 1, "no second session appears");
     assert_eq!(stored[0].id, created.id);
-    assert_eq!(stored[0].active_expires, expected_active);
-    assert_eq!(stored[0].idle_expires, expected_idle);
+    assert_eq!(
+        (stored[0].active_expires, stored[0].idle_expires),
+        (active, idle)
+    );
     assert_eq!(stored[0].created_at, to_millis(created.created_at));
 }
 

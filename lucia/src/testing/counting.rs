@@ -1,9 +1,11 @@
-//! An adapter wrapper that counts calls, to prove "one round trip per request".
+//! An adapter wrapper that counts calls, to prove "one round trip per request", and can hold
+//! concurrent session reads together, to prove "at most one effective renewal".
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
+use tokio::sync::Barrier;
 
 use crate::adapter::{Adapter, SessionAdapter, UserAdapter};
 use crate::error::Result;
@@ -17,6 +19,23 @@ use crate::user::{User, UserAttributes};
 pub struct CountingAdapter<A> {
     inner: A,
     counts: Arc<Counts>,
+    gate: Option<ReadGate>,
+}
+
+/// Holds the first `held` session reads until all of them have arrived.
+#[derive(Debug)]
+struct ReadGate {
+    held: usize,
+    arrived: AtomicUsize,
+    barrier: Barrier,
+}
+
+impl ReadGate {
+    async fn pass(&self) {
+        if self.arrived.fetch_add(1, Ordering::SeqCst) < self.held {
+            self.barrier.wait().await;
+        }
+    }
 }
 
 /// The counters of a [`CountingAdapter`], shareable after the adapter moved into `Auth`.
@@ -26,6 +45,10 @@ pub struct Counts {
     pub session_reads: AtomicU64,
     /// `renew_session` calls.
     pub renewals: AtomicU64,
+    /// `renew_session` calls whose result carries the expiries that call asked for, that is
+    /// the writes that took effect. Tells writes apart only when every call asks for
+    /// different expiries, as with a [`TickingClock`](crate::testing::TickingClock).
+    pub effective_renewals: AtomicU64,
     /// All calls, of any method.
     pub total: AtomicU64,
 }
@@ -39,6 +62,10 @@ impl Counts {
     pub fn renewals(&self) -> u64 {
         self.renewals.load(Ordering::SeqCst)
     }
+    /// Effective renewals so far (see [`Counts::effective_renewals`](Self::effective_renewals)).
+    pub fn effective_renewals(&self) -> u64 {
+        self.effective_renewals.load(Ordering::SeqCst)
+    }
     /// All calls so far.
     pub fn total(&self) -> u64 {
         self.total.load(Ordering::SeqCst)
@@ -47,6 +74,7 @@ impl Counts {
     pub fn reset(&self) {
         self.session_reads.store(0, Ordering::SeqCst);
         self.renewals.store(0, Ordering::SeqCst);
+        self.effective_renewals.store(0, Ordering::SeqCst);
         self.total.store(0, Ordering::SeqCst);
     }
 }
@@ -57,6 +85,22 @@ impl<A> CountingAdapter<A> {
         Self {
             inner,
             counts: Arc::new(Counts::default()),
+            gate: None,
+        }
+    }
+
+    /// Wraps `inner` and holds the first `readers` session reads (`get_session`,
+    /// `get_session_and_user`) until all `readers` have read, so that many concurrent
+    /// validations all see the same stored session before any of them writes. Later reads
+    /// pass straight through. Fewer than `readers` concurrent reads wait forever.
+    pub fn holding_session_reads(inner: A, readers: usize) -> Self {
+        Self {
+            gate: Some(ReadGate {
+                held: readers,
+                arrived: AtomicUsize::new(0),
+                barrier: Barrier::new(readers),
+            }),
+            ..Self::new(inner)
         }
     }
 
@@ -67,6 +111,12 @@ impl<A> CountingAdapter<A> {
 
     fn count(&self) {
         self.counts.total.fetch_add(1, Ordering::SeqCst);
+    }
+
+    async fn pass_gate(&self) {
+        if let Some(gate) = &self.gate {
+            gate.pass().await;
+        }
     }
 }
 
@@ -125,7 +175,9 @@ impl<A: SessionAdapter> SessionAdapter for CountingAdapter<A> {
     async fn get_session(&self, id: &SessionId) -> Result<Option<SessionRecord>> {
         self.count();
         self.counts.session_reads.fetch_add(1, Ordering::SeqCst);
-        self.inner.get_session(id).await
+        let session = self.inner.get_session(id).await;
+        self.pass_gate().await;
+        session
     }
     async fn get_sessions_by_user(&self, user_id: &str) -> Result<Vec<SessionRecord>> {
         self.count();
@@ -144,9 +196,19 @@ impl<A: SessionAdapter> SessionAdapter for CountingAdapter<A> {
     ) -> Result<Option<SessionRecord>> {
         self.count();
         self.counts.renewals.fetch_add(1, Ordering::SeqCst);
-        self.inner
+        let stored = self
+            .inner
             .renew_session(id, now, active_expires, idle_expires)
-            .await
+            .await?;
+        let took_effect = stored.as_ref().is_some_and(|session| {
+            session.active_expires == active_expires && session.idle_expires == idle_expires
+        });
+        if took_effect {
+            self.counts
+                .effective_renewals
+                .fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(stored)
     }
     async fn delete_session(&self, id: &SessionId) -> Result<()> {
         self.count();
@@ -170,6 +232,8 @@ impl<U: UserAttributes, A: Adapter<U>> Adapter<U> for CountingAdapter<A> {
     ) -> Result<Option<(SessionRecord, User<U>)>> {
         self.count();
         self.counts.session_reads.fetch_add(1, Ordering::SeqCst);
-        self.inner.get_session_and_user(id).await
+        let found = self.inner.get_session_and_user(id).await;
+        self.pass_gate().await;
+        found
     }
 }
