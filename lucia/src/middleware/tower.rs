@@ -146,25 +146,28 @@ where
 
 /// Appends each cookie as its own `Set-Cookie` line (never folded, never splitting what the
 /// handler set) and marks the response `Cache-Control: no-store`. A session cookie the
-/// handler set itself wins over the queued one.
+/// handler set itself wins over the queued one, and is kept out of caches just the same.
 pub(crate) fn append_cookies(
     headers: &mut HeaderMap,
     session_cookie_name: &str,
     cookies: Vec<cookie::Cookie<'static>>,
 ) {
-    if cookies.is_empty() {
-        return;
-    }
     let prefix = format!("{session_cookie_name}=");
     let handler_set_session_cookie = headers
         .get_all(SET_COOKIE)
         .iter()
         .any(|value| value.as_bytes().starts_with(prefix.as_bytes()));
     if handler_set_session_cookie {
-        tracing::debug!(
-            target: "lucia::middleware",
-            "handler set the session cookie itself; queued cookie dropped"
-        );
+        if !cookies.is_empty() {
+            tracing::debug!(
+                target: "lucia::middleware",
+                "handler set the session cookie itself; queued cookie dropped"
+            );
+        }
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return;
+    }
+    if cookies.is_empty() {
         return;
     }
     for cookie in cookies {
@@ -220,6 +223,27 @@ mod tests {
             vec![cookie::Cookie::new("auth_session", "q")],
         );
         assert_eq!(headers.get_all(SET_COOKIE).iter().count(), 1);
+        assert_eq!(headers[SET_COOKIE], "auth_session=mine; Path=/");
+        // A shared cache must not hand this session cookie to the next visitor.
+        assert_eq!(headers[CACHE_CONTROL], "no-store");
+    }
+
+    #[test]
+    fn a_session_cookie_the_handler_sets_with_nothing_queued_is_not_cached() {
+        let mut headers = HeaderMap::new();
+        headers.append(SET_COOKIE, HeaderValue::from_static("theme=dark"));
+        headers.append(
+            SET_COOKIE,
+            HeaderValue::from_static("auth_session=mine; Path=/"),
+        );
+        headers.insert(
+            CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=60"),
+        );
+        append_cookies(&mut headers, "auth_session", Vec::new());
+        assert_eq!(headers.get_all(SET_COOKIE).iter().count(), 2);
+        assert_eq!(headers.get_all(CACHE_CONTROL).iter().count(), 1);
+        assert_eq!(headers[CACHE_CONTROL], "no-store");
     }
 
     #[test]
