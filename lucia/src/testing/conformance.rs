@@ -25,10 +25,12 @@
 //! or key prefix.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use futures_util::FutureExt;
 use time::Duration;
 
 use crate::adapter::{Adapter, SessionAdapter};
@@ -163,13 +165,14 @@ impl<A> Harness<A> {
         }
     }
 
-    /// Runs a boxed cleanup after the case passed.
+    /// Runs a boxed cleanup after the case, whether it passed or failed.
     pub fn with_boxed_cleanup(mut self, cleanup: Cleanup) -> Self {
         self.cleanup = Some(cleanup);
         self
     }
 
-    /// Runs `cleanup` after the case passed. A failed case leaves its data for inspection.
+    /// Runs `cleanup` after the case, whether it passed or failed, so a failing case leaves
+    /// no tables or keys behind.
     pub fn with_cleanup<F, Fut>(mut self, cleanup: F) -> Self
     where
         F: FnOnce() -> Fut + Send + 'static,
@@ -179,15 +182,20 @@ impl<A> Harness<A> {
         self
     }
 
-    /// Runs one case against the adapter, then the cleanup.
+    /// Runs one case against the adapter, then the cleanup, also when the case panicked;
+    /// the case's panic is then raised again, unchanged.
     pub async fn run<F, Fut>(self, case: F)
     where
         F: FnOnce(A) -> Fut,
         Fut: Future<Output = ()>,
     {
-        case(self.adapter).await;
+        // Unwind safe: the case owns the adapter, so nothing it left half-done is used again.
+        let outcome = AssertUnwindSafe(case(self.adapter)).catch_unwind().await;
         if let Some(cleanup) = self.cleanup {
             cleanup().await;
+        }
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
         }
     }
 }
@@ -1502,5 +1510,36 @@ pub async fn concurrent_user_creation_all_succeeds<A: Adapter<TestUser>>(adapter
             Some(user(&id))
         );
         assert_eq!(adapter.get_keys_by_user(&id).await.expect("keys").len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use futures_util::FutureExt;
+
+    use super::Harness;
+
+    #[tokio::test]
+    async fn a_failing_case_is_cleaned_up_and_keeps_its_panic() {
+        let cleaned = Arc::new(AtomicBool::new(false));
+        let harness = Harness::new(()).with_cleanup({
+            let cleaned = Arc::clone(&cleaned);
+            move || async move { cleaned.store(true, Ordering::SeqCst) }
+        });
+        let outcome = std::panic::AssertUnwindSafe(harness.run(|()| async {
+            panic!("the case failed");
+        }))
+        .catch_unwind()
+        .await;
+
+        let panic = outcome.expect_err("the case's panic is raised again");
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"the case failed"));
+        assert!(
+            cleaned.load(Ordering::SeqCst),
+            "cleanup ran after the failure"
+        );
     }
 }
