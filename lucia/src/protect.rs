@@ -77,7 +77,7 @@ impl<S: Send + Sync, P: Policy> FromRequestParts<S> for SessionGuard<P> {
             request.validate().await
         };
         let session = admit::<P, _>(parts, found, !P::BEARER && request.csrf_rejected())?;
-        if !is_fresh::<P>(&session) {
+        if !is_fresh::<P>(&session, request.now()) {
             return Err(forbidden());
         }
         Ok(Self {
@@ -107,7 +107,7 @@ where
         };
         let csrf_rejected = !P::BEARER && request.csrf_rejected();
         let (session, user) = admit::<P, _>(parts, found, csrf_rejected)?;
-        if !is_fresh::<P>(&session) {
+        if !is_fresh::<P>(&session, request.auth().now()) {
             return Err(forbidden());
         }
         if !P::check(&user).await {
@@ -171,12 +171,13 @@ fn redirect_to_login(target: &'static str, parts: &Parts) -> Response {
     }
 }
 
-/// Whether the session is young enough for `fresh`, if the handler asks.
-fn is_fresh<P: Policy>(session: &Session) -> bool {
+/// Whether the session is young enough for `fresh`, if the handler asks. `now` comes from
+/// the `Auth`'s clock, the one that stamped `created_at`.
+fn is_fresh<P: Policy>(session: &Session, now: OffsetDateTime) -> bool {
     let Some(window) = P::FRESH else {
         return true;
     };
-    if OffsetDateTime::now_utc() - session.created_at <= window {
+    if now - session.created_at <= window {
         return true;
     }
     tracing::trace!(target: TARGET, reason = "not fresh", "request refused");

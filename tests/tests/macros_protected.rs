@@ -287,6 +287,40 @@ async fn fresh_refuses_an_old_session_with_403() {
 }
 
 #[tokio::test]
+async fn fresh_follows_the_auth_clock_not_the_system_clock() {
+    let clock = Arc::new(MockClock::starting_now());
+    let auth = Auth::<MyUser>::builder(MemoryAdapter::new())
+        .clock(Arc::clone(&clock))
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/change-password", post(change_password))
+        .layer(AuthLayer::new(auth.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let attributes = MyUser {
+        username: "ada".into(),
+        is_admin: false,
+    };
+    let user = auth.create_user(None, attributes).await.unwrap();
+    let session = auth.create_session(&user.id).await.unwrap();
+    let cookie = auth.create_session_cookie(&session).unwrap();
+    let cookie = format!("{}={}", cookie.name(), cookie.value());
+    let change_password = || {
+        let request = reqwest::Client::new().post(format!("{base}/change-password"));
+        respond(request.header("origin", &base).header("cookie", &cookie))
+    };
+
+    // Only the injected clock moves; the system clock stays within the 10-minute window.
+    clock.advance(time::Duration::minutes(5));
+    assert_eq!(change_password().await.0, StatusCode::OK);
+    clock.advance(time::Duration::minutes(6));
+    assert_eq!(change_password().await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
 async fn check_refuses_with_403_when_the_predicate_says_no() {
     let app = TestApp::start().await;
     let (member, member_token) = app.sign_in(false).await;

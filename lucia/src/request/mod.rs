@@ -671,6 +671,7 @@ trait ErasedRequest: Send + Sync {
     async fn invalidate(&self) -> Result<()>;
     fn set_session(&self, session: Option<Session>);
     fn csrf_rejected(&self) -> bool;
+    fn now(&self) -> time::OffsetDateTime;
 }
 
 #[async_trait]
@@ -689,6 +690,9 @@ impl<U: UserAttributes> ErasedRequest for AuthRequest<U> {
     }
     fn csrf_rejected(&self) -> bool {
         AuthRequest::csrf_rejected(self)
+    }
+    fn now(&self) -> time::OffsetDateTime {
+        self.auth().now()
     }
 }
 
@@ -743,6 +747,11 @@ impl SessionRequest {
     /// As [`AuthRequest::csrf_rejected`].
     pub fn csrf_rejected(&self) -> bool {
         self.0.csrf_rejected()
+    }
+
+    /// The current time from the clock of the request's `Auth`, as [`Auth::now`].
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.0.now()
     }
 }
 
