@@ -1,10 +1,41 @@
 //! The conformance suite every adapter must pass.
 //!
-//! It holds every case of Lucia v1's adapter test suite (`@lucia-auth/adapter-test` 3.0.1),
-//! with the assertions Lucia left unenforced actually enforced, plus the cases that matter for
-//! a session store under load: atomic user and key creation, insert-if-absent for session ids,
-//! dead sessions never returned (through [`Auth`] with a [`MockClock`]), renewal racing with
-//! invalidation, many concurrent renewals converging on one, and case-sensitive ids.
+//! It holds every case of Lucia v1's adapter test suite (`@lucia-auth/adapter-test` 3.0.1)
+//! that applies to this port, with the assertions Lucia left unenforced actually enforced,
+//! plus the cases that matter for a session store under load: atomic user and key creation,
+//! insert-if-absent for session ids, dead sessions never returned (through [`Auth`] with a
+//! [`MockClock`]), renewal racing with invalidation, many concurrent renewals converging on
+//! one, and case-sensitive ids.
+//!
+//! | Lucia v1 test | case here |
+//! |---|---|
+//! | getUser: user, null for an invalid id | [`get_user_returns_user_or_none`] |
+//! | setUser: null key (user or void returned) | [`insert_user_without_key`] |
+//! | setUser: user + primary persistent key (user or void returned) | [`insert_user_with_primary_key`] |
+//! | setUser: `AUTH_DUPLICATE_KEY_ID` | [`insert_user_with_duplicate_key_is_rejected_and_leaves_no_user`] |
+//! | setUser: user not stored if the key insert errors | [`insert_user_with_duplicate_key_is_rejected_and_leaves_no_user`] |
+//! | deleteUser | [`delete_user_deletes_only_target_with_its_keys`] |
+//! | updateUserAttributes: updates (user or void returned) | [`update_user_replaces_attributes`] |
+//! | updateUserAttributes: invalid id | [`update_user_unknown_id_is_invalid_user_id`] |
+//! | getKey: persistent key, null for an invalid id | [`get_key_returns_key_or_none`] |
+//! | getKey: single-use key | not applicable: this port has no single-use keys (see issue notes) |
+//! | setKey: persistent key with and without a password, primary key | [`insert_key_stores_every_kind`] |
+//! | setKey: single-use key with a null password | not applicable: this port has no single-use keys (see issue notes) |
+//! | setKey: `AUTH_INVALID_USER_ID` | [`insert_key_for_unknown_user_is_invalid_user_id`] |
+//! | setKey: `AUTH_DUPLICATE_KEY_ID` | [`insert_key_with_duplicate_id_is_rejected`] |
+//! | getKeysByUserId: the user's keys, empty for an unknown user | [`get_keys_by_user_returns_only_that_users_keys`] |
+//! | updateKeyPassword: updates, returned key equals the row, invalid id | [`update_key_password_sets_and_removes`] |
+//! | deleteNonPrimaryKey: deletes the target only | [`delete_non_primary_key_deletes_only_target`] |
+//! | deleteNonPrimaryKey: keeps a primary key | [`delete_non_primary_key_keeps_primary_key`] |
+//! | deleteKeysByUserId: the target's keys only, primary keys too | [`delete_keys_by_user_deletes_primary_keys_too`] |
+//! | getSession: session, null for an invalid id | [`get_session_returns_session_or_none`] |
+//! | getSessionsByUserId: the user's sessions, empty for an unknown user | [`get_sessions_by_user_returns_only_that_users_sessions`] |
+//! | setSession: inserts | [`insert_session_stores_every_field`] |
+//! | setSession: `AUTH_INVALID_USER_ID` | [`insert_session_for_unknown_user_is_invalid_user_id`] |
+//! | setSession: `AUTH_DUPLICATE_SESSION_ID` | [`insert_session_with_duplicate_id_is_rejected_and_existing_untouched`] |
+//! | deleteSession | [`delete_session_deletes_only_target`] |
+//! | deleteSessionsByUserId | [`delete_sessions_by_user_deletes_only_that_users_sessions`] |
+//! | getSessionAndUserBySessionId: session and user, null for an invalid id | [`get_session_and_user_joins_or_returns_none`] |
 //!
 //! Each case is a public `async fn` taking a fresh adapter over [`TestUser`]. The
 //! [`conformance_tests!`](crate::conformance_tests) macro expands to one `#[tokio::test]` per
@@ -685,7 +716,8 @@ pub async fn delete_non_primary_key_keeps_primary_key<A: Adapter<TestUser>>(adap
 }
 
 /// `delete_keys_by_user` deletes every key of the user, primary ones included (Lucia's test
-/// of that used a non-primary fixture), and no key of another user.
+/// of that used a non-primary fixture), and no key of another user; no error for an unknown
+/// user.
 pub async fn delete_keys_by_user_deletes_primary_keys_too<A: Adapter<TestUser>>(adapter: A) {
     let primary = key("user1@example.com", "user1", true, None);
     adapter
@@ -715,6 +747,10 @@ pub async fn delete_keys_by_user_deletes_primary_keys_too<A: Adapter<TestUser>>(
         Some(other_users)
     );
     assert!(adapter.get_user("user1").await.expect("get_user").is_some());
+    adapter
+        .delete_keys_by_user("INVALID_INPUT")
+        .await
+        .expect("no error for an unknown user");
 }
 
 // ---- sessions (Lucia: getSession, getSessionsByUserId, setSession, delete*) --------------
