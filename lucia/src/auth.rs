@@ -227,7 +227,10 @@ impl<U: UserAttributes> Auth<U> {
     /// Every failure costs the same work: an unknown key, a key without a password, a
     /// missing or empty password all verify against a dummy hash, so timing does not tell
     /// which usernames exist. A password over the policy's length caps fails before any
-    /// hashing. A Lucia v1 scrypt hash that matches is replaced by an Argon2id hash.
+    /// hashing. A malformed key id (an empty part, `:` in the provider id, more than
+    /// [`KeyId::MAX_LEN`] bytes) fails before any adapter call or hashing: its shape is the
+    /// caller's own input, so the quick answer tells nothing about which keys exist. A Lucia
+    /// v1 scrypt hash that matches is replaced by an Argon2id hash.
     ///
     /// # Errors
     /// [`Error::InvalidKeyId`], [`Error::InvalidPassword`], [`Error::OutdatedPassword`],

@@ -5,18 +5,28 @@ use std::fmt;
 
 use crate::error::{Error, Result};
 
-/// A validated key id: `provider_id:provider_user_id`, neither part empty, and no `:` in the
-/// provider id, so the id splits back unambiguously at its first `:`.
+/// A validated key id: `provider_id:provider_user_id`, neither part empty, no `:` in the
+/// provider id, so the id splits back unambiguously at its first `:`, and at most
+/// [`KeyId::MAX_LEN`] bytes in all.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct KeyId(String);
 
 impl KeyId {
+    /// The longest key id in UTF-8 bytes, separator included: what every SQL schema stores
+    /// (MySQL's `VARCHAR(255)`), so no store fails on a long id.
+    pub const MAX_LEN: usize = 255;
+
     /// Builds the id of a key.
     ///
     /// # Errors
-    /// [`Error::InvalidKeyId`] when either part is empty or the provider id contains `:`.
+    /// [`Error::InvalidKeyId`] when either part is empty, the provider id contains `:`, or
+    /// the id would be longer than [`KeyId::MAX_LEN`] bytes.
     pub fn new(provider_id: &str, provider_user_id: &str) -> Result<Self> {
-        if provider_id.is_empty() || provider_user_id.is_empty() || provider_id.contains(':') {
+        let malformed = provider_id.is_empty()
+            || provider_user_id.is_empty()
+            || provider_id.contains(':')
+            || provider_id.len() + 1 + provider_user_id.len() > Self::MAX_LEN;
+        if malformed {
             return Err(Error::InvalidKeyId);
         }
         Ok(Self(format!("{provider_id}:{provider_user_id}")))
@@ -177,6 +187,26 @@ mod tests {
             ));
         }
         assert!(KeyId::parse("no-separator").is_err());
+    }
+
+    #[test]
+    fn key_ids_longer_than_a_varchar_255_are_refused() {
+        let longest = "a".repeat(KeyId::MAX_LEN - "email:".len());
+        assert_eq!(KeyId::new("email", &longest).unwrap().as_str().len(), 255);
+        let one_over = format!("{longest}b");
+        assert!(matches!(
+            KeyId::new("email", &one_over),
+            Err(Error::InvalidKeyId)
+        ));
+        // Bytes, not characters: 125 two-byte characters and the prefix make 256 bytes.
+        let wide = "é".repeat(125);
+        assert!(matches!(
+            KeyId::new("email", &wide),
+            Err(Error::InvalidKeyId)
+        ));
+        assert!(KeyId::parse(&format!("email:{one_over}")).is_err());
+        let huge_provider = "p".repeat(300);
+        assert!(KeyId::new(&huge_provider, "x").is_err());
     }
 
     #[test]
