@@ -43,7 +43,8 @@ impl ConfigError {
 /// Where the app runs. Production makes the session cookie `Secure`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Env {
-    /// Local HTTP development: the session cookie is not `Secure` (a warning is logged once).
+    /// Local HTTP development: the session cookie is not `Secure` (a warning is logged once
+    /// per process).
     #[default]
     Development,
     /// HTTPS: the session cookie is `Secure`.
@@ -386,10 +387,14 @@ impl<U: UserAttributes> AuthBuilder<U> {
             ));
         }
         if config.env == Env::Development {
-            tracing::warn!(
-                target: "lucia::config",
-                "development mode: the session cookie is sent without `Secure`"
-            );
+            // Once per process: apps and tests that build many instances would repeat it.
+            static DEVELOPMENT_WARNING: std::sync::Once = std::sync::Once::new();
+            DEVELOPMENT_WARNING.call_once(|| {
+                tracing::warn!(
+                    target: "lucia::config",
+                    "development mode: the session cookie is sent without `Secure`"
+                );
+            });
         }
         Ok(Auth::from_parts(self, config))
     }
@@ -668,6 +673,37 @@ mod tests {
             let auth = named(env, name, domain).unwrap();
             assert_eq!(auth.config().cookie.name, name);
         }
+    }
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_development_warning_is_logged_at_most_once_per_process() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            for _ in 0..3 {
+                builder().build().unwrap();
+            }
+        });
+        let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        // Another test in this process may have logged it already, so zero counts too.
+        assert!(logs.matches("development mode").count() <= 1, "{logs}");
     }
 
     #[test]
