@@ -4,8 +4,8 @@
 
 mod request_common;
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 
 use lucia::clock::MockClock;
 use lucia::testing::CountingAdapter;
@@ -462,8 +462,33 @@ async fn optional_session_is_none_for_anonymous_requests() {
     assert_eq!(response.text().await.unwrap(), "anonymous");
 }
 
-#[tokio::test]
+/// Collects what a `tracing` subscriber writes.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+// The current-thread runtime polls the server task on this thread, so the thread's default
+// subscriber sees the server's log lines and no other test's.
+#[tokio::test(flavor = "current_thread")]
 async fn an_extractor_without_the_layer_says_what_to_add() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
     let router = axum::Router::new().route(
         "/me",
         axum::routing::get(|session: lucia::Session| async move { session.user_id }),
@@ -471,11 +496,17 @@ async fn an_extractor_without_the_layer_says_what_to_add() {
     let base = serve(router).await;
     let response = client().get(format!("{base}/me")).send().await.unwrap();
     assert_eq!(response.status(), 500);
+    let fix = "add `.layer(lucia::AuthLayer::new(auth.clone()))` to your router";
     let body = response.text().await.unwrap();
-    assert!(
-        body.contains(".layer(lucia::AuthLayer::new(auth.clone()))"),
-        "{body}"
-    );
+    assert!(body.contains(fix), "{body}");
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let line = logs
+        .lines()
+        .find(|line| line.contains("lucia::axum"))
+        .unwrap_or_else(|| panic!("no log line from `lucia::axum`: {logs}"));
+    assert!(line.contains("ERROR"), "{line}");
+    assert!(line.contains(fix), "{line}");
 }
 
 #[tokio::test]
