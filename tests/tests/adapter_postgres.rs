@@ -42,6 +42,53 @@ pub async fn postgres(
 
 lucia::conformance_tests!(postgres(5, false));
 
+/// `count` adapters over the same fresh tables, each with its own pool, as separate app
+/// servers would have, and the statements that drop the tables.
+async fn servers(count: usize) -> Option<(Vec<PostgresAdapter<TestUser>>, Vec<String>)> {
+    let tables = common::fresh_tables();
+    let mut adapters = Vec::with_capacity(count);
+    for _ in 0..count {
+        let pool = match PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(&common::postgres_url())
+            .await
+        {
+            Ok(pool) => pool,
+            Err(err) => return common::unreachable("PostgreSQL", "LUCIA_TEST_POSTGRES_URL", err),
+        };
+        let adapter = PostgresAdapter::from_pool_with_tables(pool, tables.clone());
+        adapters.push(adapter.expect("adapter"));
+    }
+    Some((adapters, common::drop_statements(&tables, '"')))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_servers_migrating_the_same_fresh_tables_at_once_all_succeed() {
+    // A few rounds: each is a new chance for two `CREATE TABLE`s to collide.
+    for _ in 0..3 {
+        let Some((adapters, drops)) = servers(4).await else {
+            return;
+        };
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(adapters.len()));
+        let migrations: Vec<_> = adapters
+            .iter()
+            .cloned()
+            .map(|adapter| {
+                let start = std::sync::Arc::clone(&start);
+                tokio::spawn(async move {
+                    start.wait().await;
+                    adapter.migrate().await
+                })
+            })
+            .collect();
+        for migration in migrations {
+            migration.await.expect("task").expect("concurrent migrate");
+        }
+        common::drop_tables(adapters[0].pool().clone(), drops).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_ups_over_a_two_connection_pool_all_succeed() {
     let Some(harness) = postgres(2, false).await else {

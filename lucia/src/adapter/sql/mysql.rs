@@ -86,14 +86,38 @@ impl<U: UserAttributes> MySqlAdapter<U> {
         Self::from_pool_with_tables(self.pool, tables)
     }
 
-    /// Creates the tables and indexes that are missing. Safe to run at every start.
+    /// Creates the tables and indexes that are missing. Safe to run at every start, also
+    /// from several app servers at once: the DDL runs under the named lock `lucia_migrate`
+    /// (waiting up to 30 s for it), on a connection of its own that is closed afterwards,
+    /// so the lock never outlives the migration, even one that is cancelled.
     ///
     /// # Errors
-    /// [`Error::Adapter`] when a statement fails.
+    /// [`Error::Adapter`] when a statement fails or the lock is not granted in time.
     pub async fn migrate(&self) -> Result<()> {
+        let pooled = self.pool.acquire().await.map_err(Error::adapter)?;
+        let mut connection = pooled.detach();
+        let granted: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK('lucia_migrate', 30)")
+            .fetch_one(&mut connection)
+            .await
+            .map_err(Error::adapter)?;
+        if granted != Some(1) {
+            return Err(Error::adapter(
+                "the `lucia_migrate` lock was not granted in 30 s",
+            ));
+        }
+        let migrated = self.run_ddl(&mut connection).await;
+        // Closing the connection releases the lock in any case.
+        let _ = sqlx::query("SELECT RELEASE_LOCK('lucia_migrate')")
+            .execute(&mut connection)
+            .await;
+        let _ = sqlx::Connection::close(connection).await;
+        migrated
+    }
+
+    async fn run_ddl(&self, connection: &mut sqlx::MySqlConnection) -> Result<()> {
         for statement in &self.sql.ddl {
             sqlx::query(sqlx::AssertSqlSafe(statement.as_str()))
-                .execute(&self.pool)
+                .execute(&mut *connection)
                 .await
                 .map_err(Error::adapter)?;
         }

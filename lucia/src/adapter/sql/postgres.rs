@@ -9,6 +9,10 @@ use super::{Dialect, Statements, TableNames, impl_sql_adapter, schema_script};
 use crate::error::{Error, Result};
 use crate::user::UserAttributes;
 
+/// The advisory lock key that serializes [`PostgresAdapter::migrate`] runs in a database:
+/// `lucia_mg` in ASCII, unlikely to be an application's own key.
+const MIGRATION_LOCK: i64 = 0x6c75_6369_615f_6d67;
+
 /// Users, keys and sessions in PostgreSQL.
 ///
 /// ```no_run
@@ -86,18 +90,27 @@ impl<U: UserAttributes> PostgresAdapter<U> {
         Self::from_pool_with_tables(self.pool, tables)
     }
 
-    /// Creates the tables and indexes that are missing. Safe to run at every start.
+    /// Creates the tables and indexes that are missing. Safe to run at every start, also
+    /// from several app servers at once: the DDL runs in one transaction under an advisory
+    /// lock, since two concurrent `CREATE TABLE IF NOT EXISTS` can both miss the table and
+    /// one then fails on `pg_type`.
     ///
     /// # Errors
     /// [`Error::Adapter`] when a statement fails.
     pub async fn migrate(&self) -> Result<()> {
+        let mut transaction = self.pool.begin().await.map_err(Error::adapter)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *transaction)
+            .await
+            .map_err(Error::adapter)?;
         for statement in &self.sql.ddl {
             sqlx::query(sqlx::AssertSqlSafe(statement.as_str()))
-                .execute(&self.pool)
+                .execute(&mut *transaction)
                 .await
                 .map_err(Error::adapter)?;
         }
-        Ok(())
+        transaction.commit().await.map_err(Error::adapter)
     }
 
     /// The DDL that [`PostgresAdapter::migrate`] runs, for the default table names, as one
