@@ -158,6 +158,11 @@ impl Dialect {
         }
     }
 
+    /// `UPDATE ... RETURNING`: PostgreSQL, and SQLite since 3.35 (sqlx bundles a newer one).
+    fn has_returning(self) -> bool {
+        matches!(self, Self::Sqlite | Self::Postgres)
+    }
+
     fn id_type(self) -> &'static str {
         match self {
             Self::Sqlite | Self::Postgres => "TEXT",
@@ -215,6 +220,8 @@ pub(crate) struct Statements {
     pub(crate) select_sessions_by_user: Arc<str>,
     pub(crate) insert_session: Arc<str>,
     pub(crate) renew_session: Arc<str>,
+    /// Whether `renew_session` ends in `RETURNING` the session columns (not on MySQL).
+    pub(crate) renew_returns_session: bool,
     pub(crate) delete_session: Arc<str>,
     pub(crate) delete_sessions_by_user: Arc<str>,
     pub(crate) delete_sessions_by_user_except: Arc<str>,
@@ -311,8 +318,14 @@ impl Statements {
             )),
             renew_session: sql(format!(
                 "UPDATE {session} SET {active} = ?, {idle} = ? \
-                 WHERE {id} = ? AND {active} <= ? AND {idle} > ?"
+                 WHERE {id} = ? AND {active} <= ? AND {idle} > ?{}",
+                if dialect.has_returning() {
+                    format!(" RETURNING {session_list}")
+                } else {
+                    String::new()
+                }
             )),
+            renew_returns_session: dialect.has_returning(),
             delete_session: sql(format!("DELETE FROM {session} WHERE {id} = ?")),
             delete_sessions_by_user: sql(format!("DELETE FROM {session} WHERE {user_id} = ?")),
             delete_sessions_by_user_except: sql(format!(
@@ -801,15 +814,28 @@ macro_rules! impl_sql_adapter {
             ) -> $crate::error::Result<Option<$crate::session::SessionRecord>> {
                 // Only a row that is still there and still idle is written, so a concurrent
                 // logout is never undone; concurrent renewals all write the same values.
-                statement(&self.sql.renew_session)
+                let renewal = statement(&self.sql.renew_session)
                     .bind(active_expires)
                     .bind(idle_expires)
                     .bind(id.as_str())
                     .bind(now)
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await
-                    .map_err($crate::error::Error::adapter)?;
+                    .bind(now);
+                if self.sql.renew_returns_session {
+                    let row = renewal
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err($crate::error::Error::adapter)?;
+                    if let Some(row) = row {
+                        return decode_session(&row).map(Some);
+                    }
+                } else {
+                    renewal
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::error::Error::adapter)?;
+                }
+                // MySQL has no `RETURNING`; elsewhere nothing was written because another
+                // request renewed the row first or a logout removed it: read what is there.
                 $crate::adapter::SessionAdapter::get_session(self, id).await
             }
 
