@@ -12,7 +12,7 @@ use crate::config::{AuthBuilder, Config, SessionTokenGenerator, UserIdGenerator}
 use crate::cookie::{blank_session_cookie, session_cookie};
 use crate::error::{BoxError, Error, Result};
 use crate::key::{Key, KeyId, KeyRecord, NewKey};
-use crate::password::{self, PasswordHasher, Verification};
+use crate::password::{self, HashingPriority, PasswordHasher, Verification};
 use crate::session::{Session, SessionId, SessionRecord, SessionState, SessionToken};
 use crate::user::{User, UserAttributes};
 
@@ -49,6 +49,7 @@ struct Inner<U: UserAttributes> {
     user_id_generator: Option<UserIdGenerator>,
     session_token_generator: SessionTokenGenerator,
     hashing_permits: Arc<Semaphore>,
+    hashing_priority: HashingPriority,
     dummy_hash: OnceCell<String>,
 }
 
@@ -89,6 +90,7 @@ impl<U: UserAttributes> Auth<U> {
                 user_id_generator: builder.user_id_generator,
                 session_token_generator: builder.session_token_generator,
                 hashing_permits: Arc::new(Semaphore::new(builder.hashing_concurrency)),
+                hashing_priority: builder.hashing_priority,
                 dummy_hash: OnceCell::new(),
             }),
         }
@@ -403,10 +405,10 @@ impl<U: UserAttributes> Auth<U> {
         Ok(())
     }
 
-    /// Runs a hasher call on the blocking pool, at most `hashing_concurrency` at a time.
+    /// Runs a hasher call on a hashing thread, at most `hashing_concurrency` at a time.
     ///
-    /// The permit moves into the blocking closure: a caller whose future is dropped (a
-    /// client that disconnects mid-login) cannot free its slot while the hash still runs.
+    /// The permit moves into the thread: a caller whose future is dropped (a client that
+    /// disconnects mid-login) cannot free its slot while the hash still runs.
     async fn run_hasher<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
@@ -417,12 +419,11 @@ impl<U: UserAttributes> Auth<U> {
             .await
             .map_err(|err| Error::Hashing(Box::new(err)))?;
         let hasher = Arc::clone(&self.inner.hasher);
-        tokio::task::spawn_blocking(move || {
+        password::threads::run(self.inner.hashing_priority, move || {
             let _permit = permit;
             work(hasher.as_ref())
         })
         .await
-        .map_err(|err| Error::Hashing(Box::new(err)))
     }
 
     // ---- sessions ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ use crate::adapter::Adapter;
 use crate::auth::Auth;
 use crate::clock::{Clock, SystemClock};
 use crate::csrf::Origin;
-use crate::password::{Argon2Hasher, PasswordHasher, PasswordPolicy};
+use crate::password::{Argon2Hasher, HashingPriority, PasswordHasher, PasswordPolicy};
 use crate::session::SessionToken;
 use crate::user::UserAttributes;
 
@@ -213,6 +213,7 @@ pub struct AuthBuilder<U: UserAttributes> {
     pub(crate) session_token_generator: SessionTokenGenerator,
     password_policy: PasswordPolicy,
     pub(crate) hashing_concurrency: usize,
+    pub(crate) hashing_priority: HashingPriority,
 }
 
 impl<U: UserAttributes> fmt::Debug for AuthBuilder<U> {
@@ -244,6 +245,7 @@ impl<U: UserAttributes> AuthBuilder<U> {
             session_token_generator: Arc::new(SessionToken::generate),
             password_policy: PasswordPolicy::default(),
             hashing_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
+            hashing_priority: HashingPriority::default(),
         }
     }
 
@@ -332,10 +334,17 @@ impl<U: UserAttributes> AuthBuilder<U> {
         self
     }
 
-    /// How many password hashes may run at once on the blocking pool (default: the number
-    /// of cores).
+    /// How many password hashes may run at once, each on a thread of its own (default: the
+    /// number of cores).
     pub fn hashing_concurrency(mut self, permits: usize) -> Self {
         self.hashing_concurrency = permits;
+        self
+    }
+
+    /// The CPU priority of hashing threads (default [`HashingPriority::Background`]: below
+    /// request handling, so a login flood does not slow every signed-in request).
+    pub fn hashing_priority(mut self, priority: HashingPriority) -> Self {
+        self.hashing_priority = priority;
         self
     }
 

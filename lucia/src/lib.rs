@@ -22,7 +22,8 @@
 //!   lifetime (30 days by default; OWASP session management).
 //! - Passwords: Argon2id, m = 19456 KiB, t = 2, p = 1 (OWASP password storage), NFKC on both
 //!   sides, a length policy before any hashing, hashing off the async executor under a
-//!   concurrency cap, and the same work for unknown users as for wrong passwords.
+//!   concurrency cap and at background CPU priority, and the same work for unknown users as
+//!   for wrong passwords.
 //! - Cookies: `HttpOnly`, `SameSite=Lax`, `Path=/`, `Secure` in production, optional
 //!   `__Host-` prefix (RFC 6265bis); `Debug` output never shows a token, hash or password.
 //! - A database failure is an error, never "logged out".

@@ -3,6 +3,7 @@
 
 mod argon;
 mod legacy;
+pub(crate) mod threads;
 #[cfg(feature = "testing")]
 pub(crate) mod legacy_hash {
     pub use super::legacy::lucia_v1_hash;
@@ -11,6 +12,7 @@ pub(crate) mod legacy_hash {
 use unicode_normalization::UnicodeNormalization;
 
 pub use argon::Argon2Hasher;
+pub use threads::HashingPriority;
 
 use crate::error::{PasswordPolicyError, Result};
 
@@ -35,7 +37,8 @@ impl Verification {
 }
 
 /// Hashes and verifies passwords. Both calls are blocking and CPU-heavy; `Auth` runs them on
-/// the blocking thread pool under a concurrency cap, never on the async executor.
+/// hashing threads of their own under a concurrency cap, never on the async executor (see
+/// [`HashingPriority`]).
 ///
 /// Passwords reach the hasher already NFKC-normalised and within the policy's length caps.
 pub trait PasswordHasher: Send + Sync + 'static {
