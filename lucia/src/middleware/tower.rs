@@ -107,16 +107,20 @@ where
             .insert(SessionRequest::from(auth_request.clone()));
         request.extensions_mut().insert(auth_request.clone());
         ResponseFuture {
-            inner: Box::pin(self.inner.call(request)),
+            inner: self.inner.call(request),
             auth_request,
         }
     }
 }
 
-/// The response future of [`AuthService`]: the inner response plus the queued cookies.
-pub struct ResponseFuture<F, U: UserAttributes> {
-    inner: Pin<Box<F>>,
-    auth_request: AuthRequest<U>,
+pin_project_lite::pin_project! {
+    /// The response future of [`AuthService`]: the inner response plus the queued cookies.
+    /// It wraps the inner future in place, with no allocation.
+    pub struct ResponseFuture<F, U: UserAttributes> {
+        #[pin]
+        inner: F,
+        auth_request: AuthRequest<U>,
+    }
 }
 
 impl<F, U: UserAttributes> fmt::Debug for ResponseFuture<F, U> {
@@ -132,13 +136,14 @@ where
 {
     type Output = Result<Response<B>, E>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut response = match self.inner.as_mut().poll(cx) {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = match this.inner.poll(cx) {
             Poll::Ready(Ok(response)) => response,
             other => return other,
         };
-        let cookies = self.auth_request.take_cookies();
-        let name = &self.auth_request.auth().config().cookie.name;
+        let cookies = this.auth_request.take_cookies();
+        let name = &this.auth_request.auth().config().cookie.name;
         append_cookies(response.headers_mut(), name, cookies);
         Poll::Ready(Ok(response))
     }
@@ -152,11 +157,11 @@ pub(crate) fn append_cookies(
     session_cookie_name: &str,
     cookies: Vec<cookie::Cookie<'static>>,
 ) {
-    let prefix = format!("{session_cookie_name}=");
-    let handler_set_session_cookie = headers
-        .get_all(SET_COOKIE)
-        .iter()
-        .any(|value| value.as_bytes().starts_with(prefix.as_bytes()));
+    let handler_set_session_cookie = headers.get_all(SET_COOKIE).iter().any(|value| {
+        let line = value.as_bytes();
+        line.strip_prefix(session_cookie_name.as_bytes())
+            .is_some_and(|rest| rest.first() == Some(&b'='))
+    });
     if handler_set_session_cookie {
         if !cookies.is_empty() {
             tracing::debug!(
