@@ -375,7 +375,7 @@ impl<U: UserAttributes> Auth<U> {
         }
     }
 
-    /// Hashes a new password after the policy check, on the blocking pool.
+    /// Hashes a new password after the policy check, on a hashing thread.
     ///
     /// # Errors
     /// [`Error::PasswordPolicy`], [`Error::Hashing`].

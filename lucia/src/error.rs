@@ -60,7 +60,7 @@ pub enum Error {
     #[error("adapter error")]
     Adapter(#[source] BoxError),
     /// Hashing failed for a reason other than a wrong password (a hasher fault or a
-    /// cancelled blocking task).
+    /// hashing thread that could not start or stopped without an answer).
     #[error("password hashing failed")]
     Hashing(#[source] BoxError),
 }

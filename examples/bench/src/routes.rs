@@ -52,7 +52,7 @@ async fn check_in_handler(
     }
 }
 
-/// Logs in with the password in the body and opens a session: Argon2id on the blocking pool.
+/// Logs in with the password in the body and opens a session: Argon2id on a hashing thread.
 async fn login(
     State(auth): State<Auth<()>>,
     Path(username): Path<String>,

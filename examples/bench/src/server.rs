@@ -163,7 +163,7 @@ fn serve(
         let _ = shutdown.await;
         stores.clean_up().await;
     });
-    // Hashing may still be running on the blocking pool; do not wait for it forever.
+    // Hashing may still be running on its thread; do not wait for it forever.
     runtime.shutdown_timeout(Duration::from_secs(2));
 }
 
