@@ -10,10 +10,14 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Ident, LitStr, Type};
 
+use crate::options;
 use crate::runtime_path::runtime_path;
 use crate::sql::{identifier_problem, is_adapter_column};
 
 const DEFAULT_TABLE: &str = "auth_user";
+
+/// The options, for the message about an unknown one.
+const OPTIONS: &str = "`table` and `crate` on the struct, `column` on a field";
 
 /// The struct, as darling reads it.
 #[derive(FromDeriveInput)]
@@ -106,7 +110,10 @@ fn parse_and_validate(input: &DeriveInput) -> darling::Result<UserTable> {
             .with_span(&input.generics),
         );
     }
-    let parsed = errors.handle(UserInput::from_derive_input(input));
+    let parsed = errors.handle(
+        UserInput::from_derive_input(input)
+            .map_err(|error| options::in_house_style(error, OPTIONS)),
+    );
     let Some(parsed) = parsed else {
         return Err(errors.finish().expect_err("an error was pushed"));
     };

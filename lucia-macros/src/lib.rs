@@ -5,6 +5,7 @@
 //! `lucia::__private`, found with `proc-macro-crate` so a renamed dependency still works.
 
 mod auth_user;
+mod options;
 mod protected;
 mod runtime_path;
 mod sql;

@@ -10,7 +10,11 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, GenericArgument, Ident, ItemFn, Lit, Pat, PathArguments, Type};
 
+use crate::options;
 use crate::runtime_path::runtime_path;
+
+/// The options, for the message about an unknown one.
+const OPTIONS: &str = "`redirect`, `bearer`, `fresh`, `check` and `crate`";
 
 /// The attribute's options, as darling reads them.
 #[derive(FromMeta, Default)]
@@ -77,7 +81,10 @@ fn parse_and_validate(args: TokenStream, item: TokenStream) -> darling::Result<H
     let args = errors.handle(
         NestedMeta::parse_meta_list(args)
             .map_err(darling::Error::from)
-            .and_then(|items| ProtectedArgs::from_list(&items)),
+            .and_then(|items| {
+                ProtectedArgs::from_list(&items)
+                    .map_err(|error| options::in_house_style(error, OPTIONS))
+            }),
     );
     let (Some(function), Some(args)) = (function, args) else {
         return Err(errors.finish().expect_err("an error was pushed"));

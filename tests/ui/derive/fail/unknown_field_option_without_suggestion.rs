@@ -1,0 +1,9 @@
+use lucia::AuthUser;
+
+#[derive(Clone, AuthUser)]
+struct MyUser {
+    #[auth(nullable)]
+    username: String,
+}
+
+fn main() {}
