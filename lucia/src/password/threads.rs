@@ -1,12 +1,13 @@
 //! Where hashing runs: a thread of its own per hash (at most `hashing_concurrency` at once,
-//! which `Auth` enforces), started at a lower CPU priority by default.
+//! which `Auth` enforces), at background CPU priority by default.
 //!
 //! An Argon2id hash holds a core for tens of milliseconds. At normal priority a login flood
 //! takes those cores from the threads that answer requests, and every signed-in request waits
-//! behind it. At background priority (nice +10 on Unix) the scheduler prefers request
-//! handling whenever both want a core; an idle core still hashes at full speed. Starting a
-//! thread costs tens of microseconds against a hash's tens of milliseconds, and never
-//! touches the application's own blocking pool or its threads' priorities.
+//! behind it for a scheduler slice at a time. A lower nice value does not help much on
+//! current Linux schedulers, which let the running thread finish its slice; `SCHED_IDLE`
+//! does: any normal thread that wakes up takes the core at once, and an idle core still
+//! hashes at full speed. Starting a thread costs tens of microseconds against a hash's tens of
+//! milliseconds, and never touches the application's own blocking pool or its threads.
 
 use tokio::sync::oneshot;
 
@@ -16,16 +17,16 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum HashingPriority {
-    /// Below request handling (nice +10 on Unix; elsewhere the same as `Normal`): a login
-    /// flood slows logins, not every signed-in request. The default.
+    /// Below everything else: `SCHED_IDLE` on Linux (the lowest nice value on other Unix
+    /// systems, nothing elsewhere). Request handling always goes first, so a login flood
+    /// slows logins, not every signed-in request; on a machine kept fully busy by other work,
+    /// logins wait for spare CPU time. The default.
     #[default]
     Background,
-    /// The same priority as the threads that spawned it.
+    /// The priority of the thread that asked, as any other thread: logins keep their speed
+    /// under load, at the cost of the latency of every other request while they hash.
     Normal,
 }
-
-/// The nice increment of a background hashing thread.
-const BACKGROUND_NICE: i32 = 10;
 
 /// Runs `work` on a new hashing thread and waits for it without blocking the executor.
 ///
@@ -50,19 +51,36 @@ where
         .map_err(|_| Error::Hashing("the hashing thread stopped without an answer".into()))
 }
 
-#[cfg(unix)]
+/// Moves the calling (hashing) thread to background priority. Failing leaves it at normal
+/// priority, which is only slower for the other threads.
 fn lower_priority(priority: HashingPriority) {
-    if priority == HashingPriority::Background {
-        // On Linux the nice value belongs to the calling thread only. Failing leaves the
-        // thread at normal priority, which is only slower for the other threads.
-        if let Err(err) = rustix::process::nice(BACKGROUND_NICE) {
-            tracing::debug!(target: "lucia::password", error = %err, "hashing thread keeps its priority");
-        }
+    if priority != HashingPriority::Background {
+        return;
+    }
+    if let Err(err) = set_background_priority() {
+        tracing::debug!(target: "lucia::password", error = ?err, "hashing thread keeps its priority");
     }
 }
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn set_background_priority() -> Result<(), thread_priority::Error> {
+    use thread_priority::{NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy};
+    thread_priority::set_thread_priority_and_policy(
+        thread_priority::thread_native_id(),
+        ThreadPriority::Min,
+        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+    )
+}
+
+#[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
+fn set_background_priority() -> Result<(), thread_priority::Error> {
+    thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min)
+}
+
 #[cfg(not(unix))]
-fn lower_priority(_priority: HashingPriority) {}
+fn set_background_priority() -> Result<(), &'static str> {
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {
@@ -83,16 +101,24 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[tokio::test]
-    async fn background_hashing_threads_are_niced_and_the_caller_is_not() {
-        let before = rustix::process::getpriority_process(None).expect("own priority");
+    async fn background_hashing_threads_yield_to_everything_and_the_caller_keeps_its_policy() {
+        use thread_priority::{NormalThreadSchedulePolicy, ThreadSchedulePolicy};
+        let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+        let before = thread_priority::thread_schedule_policy().expect("own policy");
         let inside = run(HashingPriority::Background, || {
-            rustix::process::getpriority_process(None).expect("thread priority")
+            thread_priority::thread_schedule_policy().expect("thread policy")
         })
         .await
         .expect("a thread starts");
-        let after = rustix::process::getpriority_process(None).expect("own priority");
-        assert_eq!(inside, (before + BACKGROUND_NICE).min(19));
-        assert_eq!(after, before, "the caller's thread keeps its priority");
+        let normal = run(HashingPriority::Normal, || {
+            thread_priority::thread_schedule_policy().expect("thread policy")
+        })
+        .await
+        .expect("a thread starts");
+        let after = thread_priority::thread_schedule_policy().expect("own policy");
+        assert_eq!(inside, idle);
+        assert_ne!(normal, idle);
+        assert_eq!(after, before, "the caller's thread keeps its policy");
     }
 
     #[tokio::test]
