@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use data_encoding::HEXLOWER;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -70,7 +71,7 @@ impl SessionToken {
 
     /// The public id of the session this token opens: its SHA-256, in lowercase hex.
     pub fn id(&self) -> SessionId {
-        SessionId(hex::encode(Sha256::digest(self.0.as_bytes())))
+        SessionId(HEXLOWER.encode(&Sha256::digest(self.0.as_bytes())))
     }
 }
 
@@ -145,6 +146,15 @@ impl fmt::Display for SessionId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_session_id_is_the_lowercase_hex_sha256_of_the_token() {
+        let token = SessionToken::generate().unwrap();
+        let digest = Sha256::digest(token.expose().as_bytes());
+        let expected: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+        assert_eq!(token.id().as_str(), expected);
+        assert!(SessionId::parse(token.id().as_str()).is_ok());
+    }
 
     #[test]
     fn generated_tokens_parse_and_are_distinct() {
