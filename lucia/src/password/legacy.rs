@@ -1,7 +1,7 @@
 //! Lucia v1's scrypt hashes: `s2:<salt>:<hex>` (N = 16384, r = 16, p = 1, 64-byte key) and
 //! the two-part `<salt>:<hex>` of Lucia 0.x (r = 8). Read only, to move users over.
 
-use data_encoding::{HEXLOWER, HEXLOWER_PERMISSIVE};
+use data_encoding::HEXLOWER_PERMISSIVE;
 use subtle::ConstantTimeEq;
 
 use super::Verification;
@@ -54,7 +54,7 @@ pub fn lucia_v1_hash(password: &str, salt: &str) -> String {
     if scrypt::scrypt(password.as_bytes(), salt.as_bytes(), &params, &mut derived).is_err() {
         return String::new();
     }
-    format!("s2:{salt}:{}", HEXLOWER.encode(&derived))
+    format!("s2:{salt}:{}", data_encoding::HEXLOWER.encode(&derived))
 }
 
 #[cfg(test)]
@@ -79,7 +79,7 @@ mod tests {
         let params = scrypt::Params::new(LOG_N, 8, 1).unwrap();
         let mut derived = [0_u8; KEY_LEN];
         scrypt::scrypt(b"old-password", b"saltsaltsaltsalt", &params, &mut derived).unwrap();
-        let stored = format!("saltsaltsaltsalt:{}", HEXLOWER.encode(&derived));
+        let stored = format!("saltsaltsaltsalt:{}", data_encoding::HEXLOWER.encode(&derived));
         assert_eq!(
             verify_lucia_scrypt("old-password", &stored),
             Verification::ValidNeedsRehash

@@ -508,6 +508,14 @@ impl<U: UserAttributes> AuthRequest<U> {
             candidates = tokens.len(),
             "looking up session cookie"
         );
+        if let [token] = tokens.as_slice() {
+            // The usual case: one cookie, one lookup, nothing to choose between.
+            let found = verdict(self.shared.auth.validate_session_user(token.expose()).await)?;
+            return Ok(match found {
+                Some((session, user)) => settle(session, user),
+                None => choose(Vec::new()),
+            });
+        }
         let lookups = tokens
             .iter()
             .map(|token| self.shared.auth.validate_session_user(token.expose()));
@@ -631,7 +639,7 @@ fn choose<U>(mut valid: Vec<(Session, User<U>)>) -> Resolution<U> {
         );
         return Resolution::anonymous(CookieAction::Clear);
     }
-    let first_user = valid[0].0.user_id.clone();
+    let first_user = valid[0].0.user_id.as_str();
     if valid
         .iter()
         .any(|(session, _)| session.user_id != first_user)
@@ -649,6 +657,11 @@ fn choose<U>(mut valid: Vec<(Session, User<U>)>) -> Resolution<U> {
     let Some((session, user)) = valid.pop() else {
         return Resolution::anonymous(CookieAction::Clear);
     };
+    settle(session, user)
+}
+
+/// The resolution for the one session chosen: its cookie is re-sent when it was renewed.
+fn settle<U>(session: Session, user: User<U>) -> Resolution<U> {
     let cookie = if session.fresh {
         CookieAction::Set
     } else {
