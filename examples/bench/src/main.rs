@@ -8,7 +8,9 @@
 //! - `--quick`: one round, 0.5 s per variant, for checking the harness in a debug build.
 //! - `--rounds N`, `--seconds S`, `--connections N`: override the defaults (3, 2.5, 32).
 //! - `--only memory,sqlite`: run only these variants (and bare axum, the reference); the
-//!   names are `memory`, `in-handler`, `sqlite`, `postgres`, `redis`, `logins`.
+//!   names are `memory`, `in-handler`, `sqlite`, `sqlite-native`, `postgres`, `redis`,
+//!   `logins`, and `sqlite-inline` (experimental, never in the default run: it blocks the
+//!   executor).
 //! - `LUCIA_BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`) and
 //!   `LUCIA_BENCH_REDIS_URL` (default `redis://127.0.0.1:6379`); a store that does not
 //!   answer is skipped.
@@ -19,6 +21,7 @@
 mod cpu;
 mod load;
 mod machine;
+mod native_sqlite;
 mod report;
 mod routes;
 mod server;
@@ -204,6 +207,7 @@ fn only(keys: &str) -> Result<Vec<Variant>, BoxError> {
     for key in keys.split(',') {
         let variant = Variant::ALL
             .into_iter()
+            .chain(Variant::ONLY_ON_REQUEST)
             .find(|variant| variant.key() == key)
             .ok_or_else(|| format!("unknown variant `{key}`"))?;
         if !variants.contains(&variant) {

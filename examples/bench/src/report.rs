@@ -267,7 +267,11 @@ impl Results {
                 "; the store's server runs on the same two cores as the server and the load \
                  generator",
             ),
-            Variant::Bare | Variant::MemoryInHandler | Variant::MemoryWithLogins => {}
+            Variant::Bare
+            | Variant::MemoryInHandler
+            | Variant::SqliteNative
+            | Variant::SqliteInline
+            | Variant::MemoryWithLogins => {}
         }
         why
     }

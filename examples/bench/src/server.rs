@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::BoxError;
+use crate::native_sqlite::Mode;
 use crate::routes;
 use crate::stores::{Skip, Stores};
 use crate::variant::Variant;
@@ -188,6 +189,18 @@ async fn set_up(variant: Variant, urls: &StoreUrls, stores: &mut Stores) -> Resu
             let (target, _) = protected(variant, stores.sqlite().await?).await?;
             Ok(target)
         }
+        Variant::SqliteNative | Variant::SqliteInline => {
+            let mode = if variant == Variant::SqliteInline {
+                Mode::Inline
+            } else {
+                Mode::Blocking
+            };
+            let adapter = stores.sqlite_native(mode).await?;
+            let (target, user_id) = protected(variant, adapter.clone()).await?;
+            // Outside the counting wrapper: the counts of the measured window stay exact.
+            Stores::check_native(&adapter, &user_id).await?;
+            Ok(target)
+        }
         Variant::Postgres => {
             let (target, _) = protected(variant, stores.postgres(&urls.postgres).await?).await?;
             Ok(target)
@@ -214,13 +227,34 @@ async fn protected(variant: Variant, adapter: impl Adapter<()>) -> Result<(Targe
         .map_err(|err| Skip::failed(format!("bad auth config: {err}")))?;
     let (user_id, token) = seed(&auth).await.map_err(Skip::failed)?;
     counts.reset();
-    let (router, protection) = if variant == Variant::MemoryInHandler {
-        let protection = "cookie read and `validate_session_user` called in the handler, no layer";
-        (routes::in_handler(auth.clone()), protection)
-    } else {
-        let protection =
-            "`#[lucia::protected]` handler taking `Session`, `AuthLayer` on the router";
-        (routes::protected(auth.clone()), protection)
+    let (router, protection) = match variant {
+        Variant::MemoryInHandler => {
+            let protection =
+                "cookie read and `validate_session_user` called in the handler, no layer";
+            (routes::in_handler(auth.clone()), protection)
+        }
+        Variant::SqliteNative => {
+            let protection = "as SQLite (WAL), but an experimental bench-only adapter wrapper \
+                 answers `get_session_and_user` (the one request-path call) with `rusqlite` \
+                 on `spawn_blocking` (4 read-only connections on the same file, the SQL \
+                 adapter's join, checked against sqlx at setup); every other call goes \
+                 through lucia's sqlx `SqliteAdapter`. Its query CPU runs on blocking-pool \
+                 threads, so it is not in the server CPU/request column (nor is sqlx's \
+                 worker-thread time for SQLite (WAL))";
+            (routes::protected(auth.clone()), protection)
+        }
+        Variant::SqliteInline => {
+            let protection = "as the native lookup, but the `rusqlite` query runs directly \
+                 on the async server thread with one connection, blocking the executor for \
+                 every query (not a way to serve; it shows what the thread hand-offs cost); \
+                 its query CPU is in the server CPU/request column";
+            (routes::protected(auth.clone()), protection)
+        }
+        _ => {
+            let protection =
+                "`#[lucia::protected]` handler taking `Session`, `AuthLayer` on the router";
+            (routes::protected(auth.clone()), protection)
+        }
     };
     let target = listen(variant, router, token, Some(auth), Some(counts), protection)
         .await

@@ -10,6 +10,8 @@ use lucia::adapter::sql::sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOption
 use lucia::adapter::sql::sqlx::{self, AssertSqlSafe};
 use lucia::adapter::{PostgresAdapter, RedisSessionAdapter, SqliteAdapter};
 
+use crate::native_sqlite::{self, Mode, NativeSqlite};
+
 /// How long a store may take to answer before its variant is skipped.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -60,13 +62,33 @@ pub struct Stores {
 impl Stores {
     /// A SQLite database file in a new temp dir (WAL, as the adapter opens it), migrated.
     pub async fn sqlite(&mut self) -> Result<SqliteAdapter<()>, Skip> {
+        Ok(self.sqlite_file().await?.0)
+    }
+
+    /// The same, with the combined lookup answered by native `rusqlite` connections on the
+    /// same file (experimental; see `native_sqlite`).
+    pub async fn sqlite_native(&mut self, mode: Mode) -> Result<NativeSqlite, Skip> {
+        let (adapter, path) = self.sqlite_file().await?;
+        NativeSqlite::new(adapter, &path, mode).map_err(Skip::failed)
+    }
+
+    async fn sqlite_file(&mut self) -> Result<(SqliteAdapter<()>, std::path::PathBuf), Skip> {
         let dir = tempfile::tempdir().map_err(Skip::failed)?;
-        let adapter = SqliteAdapter::<()>::open(dir.path().join("lucia-bench.db"))
+        let path = dir.path().join("lucia-bench.db");
+        let adapter = SqliteAdapter::<()>::open(&path)
             .await
             .map_err(Skip::failed)?;
         self.temp_dirs.push(dir);
         adapter.migrate().await.map_err(Skip::failed)?;
-        Ok(adapter)
+        Ok((adapter, path))
+    }
+
+    /// Fails unless the native lookup of `adapter` answers as sqlx does for `user_id`'s
+    /// sessions, a dead one and an unknown id.
+    pub async fn check_native(adapter: &NativeSqlite, user_id: &str) -> Result<(), Skip> {
+        native_sqlite::check_matches_sqlx(adapter, user_id)
+            .await
+            .map_err(Skip::failed)
     }
 
     /// A fresh database on the server at `url`, migrated.

@@ -14,6 +14,13 @@ pub enum Variant {
     MemoryInHandler,
     /// Session check on SQLite (a file in a temp dir, WAL).
     Sqlite,
+    /// Experimental: the SQLite variant with the one request-path call (the combined
+    /// session-and-user lookup) answered by native `rusqlite` connections on
+    /// `spawn_blocking` instead of sqlx; everything else through sqlx.
+    SqliteNative,
+    /// Experimental: the same native lookup run on the async thread itself, blocking the
+    /// executor while it runs; shows what the thread hand-offs cost.
+    SqliteInline,
     /// Session check on PostgreSQL, in a fresh database.
     Postgres,
     /// Sessions in Redis, users in memory, composed with `lucia::adapter::split`.
@@ -23,16 +30,20 @@ pub enum Variant {
 }
 
 impl Variant {
-    /// Every variant, in the order each round runs them.
-    pub const ALL: [Variant; 7] = [
+    /// Every variant of the default run, in the order each round runs them.
+    pub const ALL: [Variant; 8] = [
         Variant::Bare,
         Variant::Memory,
         Variant::MemoryInHandler,
         Variant::Sqlite,
+        Variant::SqliteNative,
         Variant::Postgres,
         Variant::Redis,
         Variant::MemoryWithLogins,
     ];
+
+    /// Variants that run only when `--only` names them.
+    pub const ONLY_ON_REQUEST: [Variant; 1] = [Variant::SqliteInline];
 
     /// The lowest acceptable share of bare axum's throughput, if this variant has one.
     pub fn throughput_target(self) -> Option<f64> {
@@ -42,6 +53,8 @@ impl Variant {
             Variant::Redis => Some(0.30),
             Variant::Bare
             | Variant::MemoryInHandler
+            | Variant::SqliteNative
+            | Variant::SqliteInline
             | Variant::Postgres
             | Variant::MemoryWithLogins => None,
         }
@@ -54,6 +67,8 @@ impl Variant {
             Variant::Memory => "memory",
             Variant::MemoryInHandler => "in-handler",
             Variant::Sqlite => "sqlite",
+            Variant::SqliteNative => "sqlite-native",
+            Variant::SqliteInline => "sqlite-inline",
             Variant::Postgres => "postgres",
             Variant::Redis => "redis",
             Variant::MemoryWithLogins => "logins",
@@ -73,6 +88,8 @@ impl fmt::Display for Variant {
             Variant::Memory => "memory",
             Variant::MemoryInHandler => "memory, check in the handler (no layer)",
             Variant::Sqlite => "SQLite (WAL)",
+            Variant::SqliteNative => "SQLite, native lookup (experimental)",
+            Variant::SqliteInline => "SQLite, inline lookup (experimental, blocks the executor)",
             Variant::Postgres => "PostgreSQL",
             Variant::Redis => "Redis sessions + memory users",
             Variant::MemoryWithLogins => "memory + background logins",
