@@ -79,7 +79,10 @@ mod tests {
         let params = scrypt::Params::new(LOG_N, 8, 1).unwrap();
         let mut derived = [0_u8; KEY_LEN];
         scrypt::scrypt(b"old-password", b"saltsaltsaltsalt", &params, &mut derived).unwrap();
-        let stored = format!("saltsaltsaltsalt:{}", data_encoding::HEXLOWER.encode(&derived));
+        let stored = format!(
+            "saltsaltsaltsalt:{}",
+            data_encoding::HEXLOWER.encode(&derived)
+        );
         assert_eq!(
             verify_lucia_scrypt("old-password", &stored),
             Verification::ValidNeedsRehash
