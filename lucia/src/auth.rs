@@ -229,9 +229,8 @@ impl<U: UserAttributes> Auth<U> {
     /// Every failure costs the same work: an unknown key, a key without a password, a
     /// missing or empty password all verify against a dummy hash, so timing does not tell
     /// which usernames exist. A password over the policy's length caps fails before any
-    /// hashing. A malformed key id (an empty part, `:` in the provider id, more than
-    /// [`KeyId::MAX_LEN`] bytes) fails before any adapter call or hashing: its shape is the
-    /// caller's own input, so the quick answer tells nothing about which keys exist. A Lucia
+    /// hashing. A malformed key id (an empty part, `:` in the provider id) fails before any
+    /// adapter call or hashing: its shape is the caller's own input, so the quick answer tells nothing about which keys exist. A Lucia
     /// v1 scrypt hash that matches is replaced by an Argon2id hash.
     ///
     /// # Errors
@@ -313,6 +312,7 @@ impl<U: UserAttributes> Auth<U> {
 
     async fn key_record(&self, user_id: &str, key: NewKey, primary: bool) -> Result<KeyRecord> {
         let id = KeyId::new(&key.provider_id, &key.provider_user_id)?;
+        id.check_new()?;
         let hashed_password = match key.password.as_deref() {
             Some(password) => Some(self.hash_new_password(password).await?),
             None => None,

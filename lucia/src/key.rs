@@ -6,26 +6,24 @@ use std::fmt;
 use crate::error::{Error, Result};
 
 /// A validated key id: `provider_id:provider_user_id`, neither part empty, no `:` in the
-/// provider id, so the id splits back unambiguously at its first `:`, and at most
-/// [`KeyId::MAX_LEN`] bytes in all.
+/// provider id, so the id splits back unambiguously at its first `:`.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct KeyId(String);
 
 impl KeyId {
-    /// The longest key id in UTF-8 bytes, separator included: what every SQL schema stores
-    /// (MySQL's `VARCHAR(255)`), so no store fails on a long id.
+    /// The longest id a new key may have, in characters, separator included: what every
+    /// SQL schema stores (MySQL's `VARCHAR(255)` counts characters), so creating a key never
+    /// fails in the store. Only checked when a key is created: ids already stored stay
+    /// readable and usable whatever their length.
     pub const MAX_LEN: usize = 255;
 
     /// Builds the id of a key.
     ///
     /// # Errors
-    /// [`Error::InvalidKeyId`] when either part is empty, the provider id contains `:`, or
-    /// the id would be longer than [`KeyId::MAX_LEN`] bytes.
+    /// [`Error::InvalidKeyId`] when either part is empty or the provider id contains `:`.
     pub fn new(provider_id: &str, provider_user_id: &str) -> Result<Self> {
-        let malformed = provider_id.is_empty()
-            || provider_user_id.is_empty()
-            || provider_id.contains(':')
-            || provider_id.len() + 1 + provider_user_id.len() > Self::MAX_LEN;
+        let malformed =
+            provider_id.is_empty() || provider_user_id.is_empty() || provider_id.contains(':');
         if malformed {
             return Err(Error::InvalidKeyId);
         }
@@ -39,6 +37,17 @@ impl KeyId {
     pub fn parse(raw: &str) -> Result<Self> {
         let (provider_id, provider_user_id) = raw.split_once(':').ok_or(Error::InvalidKeyId)?;
         Self::new(provider_id, provider_user_id)
+    }
+
+    /// Checks that a new key's id fits every store: at most [`KeyId::MAX_LEN`] characters.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyId`] when it is longer.
+    pub fn check_new(&self) -> Result<()> {
+        if self.0.chars().count() > Self::MAX_LEN {
+            return Err(Error::InvalidKeyId);
+        }
+        Ok(())
     }
 
     /// The full id, as stored.
@@ -190,23 +199,22 @@ mod tests {
     }
 
     #[test]
-    fn key_ids_longer_than_a_varchar_255_are_refused() {
+    fn new_key_ids_longer_than_a_varchar_255_are_refused_but_stored_ones_stay_readable() {
         let longest = "a".repeat(KeyId::MAX_LEN - "email:".len());
-        assert_eq!(KeyId::new("email", &longest).unwrap().as_str().len(), 255);
+        let id = KeyId::new("email", &longest).unwrap();
+        assert_eq!(id.as_str().len(), 255);
+        assert!(id.check_new().is_ok());
         let one_over = format!("{longest}b");
         assert!(matches!(
-            KeyId::new("email", &one_over),
+            KeyId::new("email", &one_over).unwrap().check_new(),
             Err(Error::InvalidKeyId)
         ));
-        // Bytes, not characters: 125 two-byte characters and the prefix make 256 bytes.
-        let wide = "é".repeat(125);
-        assert!(matches!(
-            KeyId::new("email", &wide),
-            Err(Error::InvalidKeyId)
-        ));
-        assert!(KeyId::parse(&format!("email:{one_over}")).is_err());
-        let huge_provider = "p".repeat(300);
-        assert!(KeyId::new(&huge_provider, "x").is_err());
+        // Characters, as MySQL counts them: 249 two-byte characters and the prefix fit.
+        let wide = "é".repeat(KeyId::MAX_LEN - "email:".len());
+        assert!(KeyId::new("email", &wide).unwrap().check_new().is_ok());
+        // A long id already in a store (an import from Lucia v1, say) still reads back.
+        let stored = format!("email:{}", "é".repeat(300));
+        assert_eq!(KeyId::parse(&stored).unwrap().as_str(), stored);
     }
 
     #[test]

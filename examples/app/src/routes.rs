@@ -319,16 +319,19 @@ pub fn normalize_username(raw: &str) -> Option<String> {
 /// `next` when it is a safe local path: one leading `/`, no `//` or `/\` (another host),
 /// no backslash, no control or non-ASCII characters, and all of that still true once
 /// percent-decoded (`/%2F%2Fevil`, `/%5Cevil`, `/%09/evil`), so that nothing which decodes
-/// it again can be sent off-site. Anything else falls back to the default.
+/// it again can be sent off-site (an encoded space is allowed in the query only). Anything
+/// else falls back to the default.
 pub fn safe_next(next: &str) -> Option<&str> {
     let ascii_clean = next
         .bytes()
         .all(|byte| byte.is_ascii_graphic() && byte != b'\\');
     let decoded = percent_decode(next)?;
     let local = next.starts_with('/') && decoded.starts_with('/') && !decoded.starts_with("//");
-    let decoded_clean = !decoded
-        .chars()
-        .any(|c| c == '\\' || c.is_control() || c.is_whitespace());
+    // Spaces are fine in a query (`/search?q=a%20b`), never in the path, where browsers
+    // would drop them and perhaps join two slashes into another host.
+    let path = decoded.split(['?', '#']).next().unwrap_or_default();
+    let decoded_clean = !decoded.chars().any(|c| c == '\\' || c.is_control())
+        && !path.chars().any(char::is_whitespace);
     (ascii_clean && local && decoded_clean && next.len() <= 2048).then_some(next)
 }
 
@@ -425,7 +428,14 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed() {
-        for good in ["/dashboard", "/a/b?c=d&e=%2F", "/", "/%C3%BC", "/100%"] {
+        for good in [
+            "/dashboard",
+            "/a/b?c=d&e=%2F",
+            "/",
+            "/%C3%BC",
+            "/100%",
+            "/search?q=a%20b",
+        ] {
             assert_eq!(safe_next(good), Some(good));
         }
         for bad in [
@@ -445,6 +455,8 @@ mod tests {
             "/%09/evil.test",
             "/%0d%0aSet-Cookie:x=y",
             "/%FF",
+            "/%20/evil.test",
+            "/search?q=%0d%0a",
         ] {
             assert_eq!(safe_next(bad), None, "{bad:?}");
         }
