@@ -223,7 +223,14 @@ fn public_origin(
         return Ok(origin.clone());
     }
     // Anyone can send the header; only a proxy we know overwrites it.
-    let from_trusted_proxy = peer.is_some_and(|peer| config.trusted_proxies.contains(&peer));
+    // Canonical forms on both sides: a dual-stack listener reports an IPv4 proxy as
+    // `::ffff:a.b.c.d`, which must match `a.b.c.d` in the list (and the other way round).
+    let from_trusted_proxy = peer.is_some_and(|peer| {
+        config
+            .trusted_proxies
+            .iter()
+            .any(|proxy| proxy.to_canonical() == peer.to_canonical())
+    });
     let forwarded = config
         .forwarded_host_header
         .as_ref()
@@ -427,6 +434,43 @@ mod tests {
             ("origin", "https://app.example.com"),
         ];
         assert_eq!(check(&trusted, Method::POST, &proxied), Ok(()));
+    }
+
+    #[test]
+    fn a_trusted_ipv4_proxy_matches_its_ipv4_mapped_form_on_a_dual_stack_listener() {
+        let IpAddr::V4(proxy_v4) = PROXY else {
+            panic!("the fixture proxy is IPv4");
+        };
+        let mapped = IpAddr::V6(proxy_v4.to_ipv6_mapped());
+        let proxied = [
+            ("host", "10.0.0.7:3000"),
+            ("x-forwarded-host", "app.example.com"),
+            ("origin", "https://app.example.com"),
+        ];
+        for (listed, peer) in [(PROXY, mapped), (mapped, PROXY)] {
+            let trusted = CsrfConfig {
+                forwarded_host_header: Some(http::HeaderName::from_static("x-forwarded-host")),
+                trusted_proxies: vec![listed],
+                public_origin: None,
+                ..CsrfConfig::default()
+            };
+            assert_eq!(
+                check_from(&trusted, Method::POST, &proxied, Some(peer)),
+                Ok(()),
+                "{listed} listed, {peer} connecting"
+            );
+        }
+        // A mapped address of another host is still another host.
+        let other = IpAddr::V6(std::net::Ipv4Addr::new(203, 0, 113, 9).to_ipv6_mapped());
+        let trusted = CsrfConfig {
+            forwarded_host_header: Some(http::HeaderName::from_static("x-forwarded-host")),
+            trusted_proxies: vec![PROXY],
+            ..CsrfConfig::default()
+        };
+        assert_eq!(
+            check_from(&trusted, Method::POST, &proxied, Some(other)),
+            Err(CsrfFailure::ForeignOrigin)
+        );
     }
 
     #[test]
