@@ -365,8 +365,8 @@ impl<U: UserAttributes> AuthBuilder<U> {
 
     /// Replaces the session token source (default: 200 bits from the OS CSPRNG through
     /// [`SessionToken::generate`]), for tests that need a predictable token, such as a forced
-    /// id collision. Only with the `testing` feature: a production build cannot swap the
-    /// CSPRNG out.
+    /// id collision. Only with the `testing` feature, which applications should enable as a
+    /// dev-dependency only: never call this outside tests.
     #[cfg(feature = "testing")]
     #[doc(hidden)]
     pub fn session_token_generator(
