@@ -42,68 +42,6 @@ pub async fn postgres(
 
 lucia::conformance_tests!(postgres(5, false));
 
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn renewing_an_idle_session_is_one_statement() {
-    use lucia::adapter::{SessionAdapter, UserAdapter};
-
-    let Some(harness) = postgres(1, false).await else {
-        return;
-    };
-    harness
-        .run(|adapter| async move {
-            let user = lucia::User::new("user1", TestUser::named("user_user1"));
-            adapter.insert_user(&user, None).await.expect("insert_user");
-            let token = lucia::SessionToken::generate().expect("token");
-            let stored = lucia::session::SessionRecord {
-                id: token.id(),
-                user_id: "user1".into(),
-                active_expires: 1_000,
-                idle_expires: 10_000_000_000_000,
-                created_at: 0,
-            };
-            adapter
-                .insert_session(&stored)
-                .await
-                .expect("insert_session");
-
-            // sqlx logs every statement it runs on the task that runs it (this thread).
-            let captured = Captured::default();
-            let writer = captured.clone();
-            let subscriber = tracing_subscriber::fmt()
-                .with_ansi(false)
-                .with_env_filter("sqlx::query=trace")
-                .with_writer(move || writer.clone())
-                .finish();
-            let guard = tracing::subscriber::set_default(subscriber);
-            let renewed = adapter
-                .renew_session(&stored.id, 2_000, 3_000, 4_000)
-                .await
-                .expect("renew_session");
-            drop(guard);
-
-            assert_eq!(
-                renewed.map(|s| (s.active_expires, s.idle_expires)),
-                Some((3_000, 4_000))
-            );
-            let logs = String::from_utf8(captured.0.lock().expect("logs").clone()).expect("utf-8");
-            assert_eq!(logs.matches("sqlx::query").count(), 1, "{logs}");
-        })
-        .await;
-}
-
 /// `count` adapters over the same fresh tables, each with its own pool, as separate app
 /// servers would have, and the statements that drop the tables.
 async fn servers(count: usize) -> Option<(Vec<PostgresAdapter<TestUser>>, Vec<String>)> {
