@@ -388,7 +388,7 @@ async fn walk(app: App) {
         .unwrap();
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
 
-    // Unicode passwords (case 11) and a huge password (case 13): no 5xx.
+    // Unicode passwords (case 11) and a long password (case 13): no 5xx.
     let unicode = "ﬁle-ＰＡＳＳ-e\u{301}-9";
     let signup = app
         .post_form(
@@ -400,19 +400,8 @@ async fn walk(app: App) {
         .await;
     assert_eq!(signup.status(), StatusCode::SEE_OTHER);
     app.login("user4", unicode).await;
-    let huge = "a".repeat(1_000_000);
-    let response = app
-        .post_form(
-            "/login",
-            None,
-            &app.origin,
-            &[("username", "alice"), ("password", &huge)],
-        )
-        .await;
-    assert!(
-        response.status() == StatusCode::PAYLOAD_TOO_LARGE
-            || response.status() == StatusCode::BAD_REQUEST
-    );
+    // A body over the limit (413) is in tests/cases.rs, over a raw connection: reqwest may
+    // still be writing the body when the server answers and closes, a broken pipe here.
     let long = "a".repeat(5_000);
     let response = app
         .post_form(
