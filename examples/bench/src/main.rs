@@ -8,7 +8,7 @@
 //! - `--quick`: one round, 0.5 s per variant, for checking the harness in a debug build.
 //! - `--rounds N`, `--seconds S`, `--connections N`: override the defaults (3, 2.5, 32).
 //! - `--only memory,sqlite`: run only these variants (and bare axum, the reference); the
-//!   names are `memory`, `in-handler`, `sqlite`, `sqlite-native`, `postgres`, `redis`,
+//!   names are `memory`, `in-handler`, `sqlite`, `sqlite-sqlx`, `postgres`, `redis`,
 //!   `logins`, and `sqlite-inline` (experimental, never in the default run: it blocks the
 //!   executor).
 //! - `LUCIA_BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`) and

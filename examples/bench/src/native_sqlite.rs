@@ -1,18 +1,13 @@
 //! Experimental: lucia's `SqliteAdapter` with its one request-path call, the combined
-//! session-and-user lookup, answered by native `rusqlite` connections instead of sqlx.
+//! session-and-user lookup, answered by a native `rusqlite` connection on the async thread
+//! itself, blocking the executor for the length of the query: no thread hand-off at all.
+//! That is only defensible for a benchmark; set against the `sqlite` variant (lucia's own
+//! native reads on `spawn_blocking`) it shows what the hand-offs cost.
 //!
-//! It measures whether the driver is the bottleneck of the SQLite variant (issue 7). Every
-//! other method is delegated to the wrapped sqlx adapter, so setup, seeding and renewal write
-//! through sqlx as usual; only `get_session_and_user` reads the same database file through a
-//! small pool of read-only `rusqlite` connections, with the statement the SQL adapter runs
-//! and the same row decoding. Like the SQL adapter, it does not filter dead sessions: `Auth`
-//! checks expiry.
-//!
-//! [`Mode::Blocking`] runs the query on tokio's blocking pool (`spawn_blocking`): still two
-//! thread hand-offs per query, but no sqlx worker, channel, pool or row machinery.
-//! [`Mode::Inline`] runs it on the async thread itself, blocking the executor for the length
-//! of the query: no hand-off at all. That is only defensible for a benchmark; it shows what
-//! the hand-offs cost.
+//! Every other method is delegated to the wrapped adapter (native reads off), so setup,
+//! seeding and renewal write through sqlx as usual. The lookup runs the statement of the SQL
+//! adapter with the same row decoding. Like the SQL adapter, it does not filter dead
+//! sessions: `Auth` checks expiry. [`check_matches_sqlx`] also checks lucia's native reads.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -24,46 +19,30 @@ use lucia::key::{KeyId, KeyRecord};
 use lucia::session::SessionRecord;
 use lucia::{Adapter, Error, Result, SessionAdapter, SessionId, User, UserAdapter};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
-use tokio::sync::Semaphore;
-
-/// How many native connections the pool holds (and how many queries run at once).
-const POOL_SIZE: usize = 4;
 
 /// The same busy timeout the sqlx adapter sets.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Where the native query runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// On tokio's blocking pool (`spawn_blocking`).
-    Blocking,
-    /// On the async thread, blocking the executor while the query runs.
-    Inline,
-}
-
-/// A `SqliteAdapter<()>` whose `get_session_and_user` reads through `rusqlite`.
+/// A `SqliteAdapter<()>` whose `get_session_and_user` reads through `rusqlite` inline.
 #[derive(Clone)]
-pub struct NativeSqlite {
+pub struct InlineSqlite {
     inner: SqliteAdapter<()>,
     native: Arc<Native>,
-    mode: Mode,
 }
 
-/// The native side: the statement and the connections.
+/// The native side: the statement and the connection.
 struct Native {
     select_session_and_user: String,
     idle: Mutex<Vec<Connection>>,
-    /// One permit per connection: a holder always finds one in `idle`.
-    permits: Semaphore,
 }
 
-impl NativeSqlite {
+impl InlineSqlite {
     /// Wraps `inner`, whose database file is at `path` (already in WAL mode and migrated:
-    /// the connections are read-only).
+    /// the connection is read-only).
     ///
     /// # Errors
-    /// When a connection cannot be opened.
-    pub fn new(inner: SqliteAdapter<()>, path: &Path, mode: Mode) -> Result<Self> {
+    /// When the connection cannot be opened.
+    pub fn new(inner: SqliteAdapter<()>, path: &Path) -> Result<Self> {
         let tables = inner.tables();
         // The SQL adapter's statement for `()` users (no attribute columns), quoted the same
         // way; the table names passed `TableNames`' identifier check.
@@ -74,21 +53,20 @@ impl NativeSqlite {
             session = tables.session(),
             user = tables.user(),
         );
-        let size = match mode {
-            Mode::Blocking => POOL_SIZE,
-            // One async thread runs one query at a time.
-            Mode::Inline => 1,
-        };
-        let connections = (0..size).map(|_| open(path)).collect::<Result<Vec<_>>>()?;
+        // One async thread runs one query at a time.
+        let connection = open(path)?;
         Ok(Self {
             inner,
             native: Arc::new(Native {
                 select_session_and_user,
-                idle: Mutex::new(connections),
-                permits: Semaphore::new(size),
+                idle: Mutex::new(vec![connection]),
             }),
-            mode,
         })
+    }
+
+    /// The wrapped adapter (sqlx only).
+    pub fn inner(&self) -> &SqliteAdapter<()> {
+        &self.inner
     }
 }
 
@@ -141,7 +119,7 @@ fn query(connection: &Connection, sql: &str, id: &str) -> Result<Option<SessionR
 }
 
 #[async_trait]
-impl UserAdapter<()> for NativeSqlite {
+impl UserAdapter<()> for InlineSqlite {
     async fn get_user(&self, user_id: &str) -> Result<Option<User<()>>> {
         self.inner.get_user(user_id).await
     }
@@ -179,7 +157,7 @@ impl UserAdapter<()> for NativeSqlite {
 }
 
 #[async_trait]
-impl SessionAdapter for NativeSqlite {
+impl SessionAdapter for InlineSqlite {
     async fn get_session(&self, id: &SessionId) -> Result<Option<SessionRecord>> {
         self.inner.get_session(id).await
     }
@@ -212,27 +190,12 @@ impl SessionAdapter for NativeSqlite {
 }
 
 #[async_trait]
-impl Adapter<()> for NativeSqlite {
+impl Adapter<()> for InlineSqlite {
     async fn get_session_and_user(
         &self,
         id: &SessionId,
     ) -> Result<Option<(SessionRecord, User<()>)>> {
-        let session = match self.mode {
-            Mode::Inline => self.native.lookup(id.as_str())?,
-            Mode::Blocking => {
-                let _permit = self
-                    .native
-                    .permits
-                    .acquire()
-                    .await
-                    .map_err(Error::adapter)?;
-                let native = Arc::clone(&self.native);
-                let id = id.as_str().to_owned();
-                tokio::task::spawn_blocking(move || native.lookup(&id))
-                    .await
-                    .map_err(Error::adapter)??
-            }
-        };
+        let session = self.native.lookup(id.as_str())?;
         // For `()` the user row has only its id, which the join matched to `user_id`.
         Ok(session.map(|session| {
             let user = User::new(session.user_id.clone(), ());
@@ -241,12 +204,16 @@ impl Adapter<()> for NativeSqlite {
     }
 }
 
-/// Checks that the native lookup answers exactly as the sqlx one for every session of
-/// `user_id`, for a dead session and for an unknown id.
+/// Checks that `native`'s lookup answers exactly as `sqlx`'s (the same database, native
+/// reads off) for every session of `user_id`, for a dead session and for an unknown id.
 ///
 /// # Errors
 /// On the first difference, or when a lookup fails.
-pub async fn check_matches_sqlx(adapter: &NativeSqlite, user_id: &str) -> Result<()> {
+pub async fn check_matches_sqlx(
+    native: &impl Adapter<()>,
+    sqlx: &SqliteAdapter<()>,
+    user_id: &str,
+) -> Result<()> {
     let same = |what: &str, native: &Option<(SessionRecord, User<()>)>, sqlx: &Option<_>| {
         if native == sqlx {
             Ok(())
@@ -256,8 +223,7 @@ pub async fn check_matches_sqlx(adapter: &NativeSqlite, user_id: &str) -> Result
             )))
         }
     };
-    let mut ids: Vec<SessionId> = adapter
-        .inner
+    let mut ids: Vec<SessionId> = sqlx
         .get_sessions_by_user(user_id)
         .await?
         .into_iter()
@@ -274,14 +240,14 @@ pub async fn check_matches_sqlx(adapter: &NativeSqlite, user_id: &str) -> Result
         idle_expires: 2,
         created_at: 0,
     };
-    adapter.inner.insert_session(&dead).await?;
+    sqlx.insert_session(&dead).await?;
     ids.push(dead.id.clone());
     ids.push(SessionId::from_stored("f".repeat(64)));
     let mut result = Ok(());
     for id in &ids {
-        let native = adapter.get_session_and_user(id).await;
-        let sqlx = adapter.inner.get_session_and_user(id).await;
-        result = match (native, sqlx) {
+        let from_native = native.get_session_and_user(id).await;
+        let from_sqlx = sqlx.get_session_and_user(id).await;
+        result = match (from_native, from_sqlx) {
             (Ok(native), Ok(sqlx)) => same(id.as_str(), &native, &sqlx),
             (Err(err), _) | (_, Err(err)) => Err(err),
         };
@@ -289,6 +255,6 @@ pub async fn check_matches_sqlx(adapter: &NativeSqlite, user_id: &str) -> Result
             break;
         }
     }
-    adapter.inner.delete_session(&dead.id).await?;
+    sqlx.delete_session(&dead.id).await?;
     result
 }

@@ -260,8 +260,8 @@ impl Results {
                 }
             }
             Variant::Sqlite => why.push_str(
-                "; sqlx runs each SQLite connection on a worker thread, so every query is two \
-                 thread hand-offs plus pool and row handling on the server thread",
+                "; the session lookup runs on tokio's blocking pool, two thread hand-offs per \
+                 request, and the query's CPU is not in the server column",
             ),
             Variant::Redis | Variant::Postgres => why.push_str(
                 "; the store's server runs on the same two cores as the server and the load \
@@ -269,7 +269,7 @@ impl Results {
             ),
             Variant::Bare
             | Variant::MemoryInHandler
-            | Variant::SqliteNative
+            | Variant::SqliteSqlx
             | Variant::SqliteInline
             | Variant::MemoryWithLogins => {}
         }

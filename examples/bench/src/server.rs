@@ -15,7 +15,6 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::BoxError;
-use crate::native_sqlite::Mode;
 use crate::routes;
 use crate::stores::{Skip, Stores};
 use crate::variant::Variant;
@@ -186,19 +185,20 @@ async fn set_up(variant: Variant, urls: &StoreUrls, stores: &mut Stores) -> Resu
             Ok(target)
         }
         Variant::Sqlite => {
-            let (target, _) = protected(variant, stores.sqlite().await?).await?;
-            Ok(target)
-        }
-        Variant::SqliteNative | Variant::SqliteInline => {
-            let mode = if variant == Variant::SqliteInline {
-                Mode::Inline
-            } else {
-                Mode::Blocking
-            };
-            let adapter = stores.sqlite_native(mode).await?;
+            let adapter = stores.sqlite(true).await?;
             let (target, user_id) = protected(variant, adapter.clone()).await?;
             // Outside the counting wrapper: the counts of the measured window stay exact.
-            Stores::check_native(&adapter, &user_id).await?;
+            Stores::check_native_reads(&adapter, &user_id).await?;
+            Ok(target)
+        }
+        Variant::SqliteSqlx => {
+            let (target, _) = protected(variant, stores.sqlite(false).await?).await?;
+            Ok(target)
+        }
+        Variant::SqliteInline => {
+            let adapter = stores.sqlite_inline().await?;
+            let (target, user_id) = protected(variant, adapter.clone()).await?;
+            Stores::check_inline(&adapter, &user_id).await?;
             Ok(target)
         }
         Variant::Postgres => {
@@ -233,18 +233,25 @@ async fn protected(variant: Variant, adapter: impl Adapter<()>) -> Result<(Targe
                 "cookie read and `validate_session_user` called in the handler, no layer";
             (routes::in_handler(auth.clone()), protection)
         }
-        Variant::SqliteNative => {
-            let protection = "as SQLite (WAL), but an experimental bench-only adapter wrapper \
-                 answers `get_session_and_user` (the one request-path call) with `rusqlite` \
-                 on `spawn_blocking` (4 read-only connections on the same file, the SQL \
-                 adapter's join, checked against sqlx at setup); every other call goes \
-                 through lucia's sqlx `SqliteAdapter`. Its query CPU runs on blocking-pool \
-                 threads, so it is not in the server CPU/request column (nor is sqlx's \
-                 worker-thread time for SQLite (WAL))";
+        Variant::Sqlite => {
+            let protection = "`#[lucia::protected]` handler taking `Session`, `AuthLayer` on \
+                 the router; lucia's `SqliteAdapter` answers `get_session_and_user` (the one \
+                 request-path call) from its native read-only `rusqlite` connections on \
+                 `spawn_blocking` (checked against sqlx at setup), everything else through \
+                 sqlx. The query CPU runs on blocking-pool threads, so it is not in the server \
+                 CPU/request column (nor is sqlx's worker-thread time for the sqlx-only \
+                 variant)";
+            (routes::protected(auth.clone()), protection)
+        }
+        Variant::SqliteSqlx => {
+            let protection = "as SQLite (WAL), with `SqliteAdapter::with_native_reads(false)`: \
+                 every query through sqlx, whose worker thread per connection means two \
+                 thread hand-offs plus pool and row handling per query";
             (routes::protected(auth.clone()), protection)
         }
         Variant::SqliteInline => {
-            let protection = "as the native lookup, but the `rusqlite` query runs directly \
+            let protection = "as SQLite (WAL), but a bench-only wrapper runs the native \
+                 `rusqlite` lookup directly \
                  on the async server thread with one connection, blocking the executor for \
                  every query (not a way to serve; it shows what the thread hand-offs cost); \
                  its query CPU is in the server CPU/request column";

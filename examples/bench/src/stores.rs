@@ -10,7 +10,7 @@ use lucia::adapter::sql::sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOption
 use lucia::adapter::sql::sqlx::{self, AssertSqlSafe};
 use lucia::adapter::{PostgresAdapter, RedisSessionAdapter, SqliteAdapter};
 
-use crate::native_sqlite::{self, Mode, NativeSqlite};
+use crate::native_sqlite::{self, InlineSqlite};
 
 /// How long a store may take to answer before its variant is skipped.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -60,16 +60,25 @@ pub struct Stores {
 }
 
 impl Stores {
-    /// A SQLite database file in a new temp dir (WAL, as the adapter opens it), migrated.
-    pub async fn sqlite(&mut self) -> Result<SqliteAdapter<()>, Skip> {
-        Ok(self.sqlite_file().await?.0)
+    /// A SQLite database file in a new temp dir (WAL, as the adapter opens it), migrated,
+    /// with the adapter's native reads on or off; fails if they are on but not in use.
+    pub async fn sqlite(&mut self, native_reads: bool) -> Result<SqliteAdapter<()>, Skip> {
+        let adapter = self.sqlite_file().await?.0.with_native_reads(native_reads);
+        let in_use = adapter.uses_native_reads().await.map_err(Skip::failed)?;
+        if in_use != native_reads {
+            return Err(Skip::failed(format!(
+                "native reads {} on a file database",
+                if in_use { "in use" } else { "not in use" }
+            )));
+        }
+        Ok(adapter)
     }
 
-    /// The same, with the combined lookup answered by native `rusqlite` connections on the
-    /// same file (experimental; see `native_sqlite`).
-    pub async fn sqlite_native(&mut self, mode: Mode) -> Result<NativeSqlite, Skip> {
+    /// The same, with the combined lookup run on the async thread by a bench-only wrapper
+    /// (experimental; see `native_sqlite`).
+    pub async fn sqlite_inline(&mut self) -> Result<InlineSqlite, Skip> {
         let (adapter, path) = self.sqlite_file().await?;
-        NativeSqlite::new(adapter, &path, mode).map_err(Skip::failed)
+        InlineSqlite::new(adapter.with_native_reads(false), &path).map_err(Skip::failed)
     }
 
     async fn sqlite_file(&mut self) -> Result<(SqliteAdapter<()>, std::path::PathBuf), Skip> {
@@ -83,10 +92,21 @@ impl Stores {
         Ok((adapter, path))
     }
 
-    /// Fails unless the native lookup of `adapter` answers as sqlx does for `user_id`'s
-    /// sessions, a dead one and an unknown id.
-    pub async fn check_native(adapter: &NativeSqlite, user_id: &str) -> Result<(), Skip> {
-        native_sqlite::check_matches_sqlx(adapter, user_id)
+    /// Fails unless the adapter's native lookup answers as its sqlx one does for
+    /// `user_id`'s sessions, a dead one and an unknown id.
+    pub async fn check_native_reads(
+        adapter: &SqliteAdapter<()>,
+        user_id: &str,
+    ) -> Result<(), Skip> {
+        let sqlx_only = adapter.clone().with_native_reads(false);
+        native_sqlite::check_matches_sqlx(adapter, &sqlx_only, user_id)
+            .await
+            .map_err(Skip::failed)
+    }
+
+    /// The same check for the inline wrapper.
+    pub async fn check_inline(adapter: &InlineSqlite, user_id: &str) -> Result<(), Skip> {
+        native_sqlite::check_matches_sqlx(adapter, adapter.inner(), user_id)
             .await
             .map_err(Skip::failed)
     }

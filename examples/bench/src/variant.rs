@@ -12,13 +12,12 @@ pub enum Variant {
     /// The same check written by hand in the handler, without `AuthLayer`: what the layer
     /// itself costs.
     MemoryInHandler,
-    /// Session check on SQLite (a file in a temp dir, WAL).
+    /// Session check on SQLite (a file in a temp dir, WAL), through lucia's adapter: the
+    /// session lookup on its native read-only connections, everything else through sqlx.
     Sqlite,
-    /// Experimental: the SQLite variant with the one request-path call (the combined
-    /// session-and-user lookup) answered by native `rusqlite` connections on
-    /// `spawn_blocking` instead of sqlx; everything else through sqlx.
-    SqliteNative,
-    /// Experimental: the same native lookup run on the async thread itself, blocking the
+    /// The same adapter with native reads off: every query through sqlx, for comparison.
+    SqliteSqlx,
+    /// Experimental: the native lookup run on the async thread itself, blocking the
     /// executor while it runs; shows what the thread hand-offs cost.
     SqliteInline,
     /// Session check on PostgreSQL, in a fresh database.
@@ -36,7 +35,7 @@ impl Variant {
         Variant::Memory,
         Variant::MemoryInHandler,
         Variant::Sqlite,
-        Variant::SqliteNative,
+        Variant::SqliteSqlx,
         Variant::Postgres,
         Variant::Redis,
         Variant::MemoryWithLogins,
@@ -53,7 +52,7 @@ impl Variant {
             Variant::Redis => Some(0.30),
             Variant::Bare
             | Variant::MemoryInHandler
-            | Variant::SqliteNative
+            | Variant::SqliteSqlx
             | Variant::SqliteInline
             | Variant::Postgres
             | Variant::MemoryWithLogins => None,
@@ -67,7 +66,7 @@ impl Variant {
             Variant::Memory => "memory",
             Variant::MemoryInHandler => "in-handler",
             Variant::Sqlite => "sqlite",
-            Variant::SqliteNative => "sqlite-native",
+            Variant::SqliteSqlx => "sqlite-sqlx",
             Variant::SqliteInline => "sqlite-inline",
             Variant::Postgres => "postgres",
             Variant::Redis => "redis",
@@ -88,7 +87,7 @@ impl fmt::Display for Variant {
             Variant::Memory => "memory",
             Variant::MemoryInHandler => "memory, check in the handler (no layer)",
             Variant::Sqlite => "SQLite (WAL)",
-            Variant::SqliteNative => "SQLite, native lookup (experimental)",
+            Variant::SqliteSqlx => "SQLite (WAL), native reads off (sqlx only)",
             Variant::SqliteInline => "SQLite, inline lookup (experimental, blocks the executor)",
             Variant::Postgres => "PostgreSQL",
             Variant::Redis => "Redis sessions + memory users",

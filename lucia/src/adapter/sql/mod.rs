@@ -473,8 +473,15 @@ pub(crate) fn mismatch(column: &Column, value: &Value) -> Error {
 /// Implements the adapter traits for a SQL adapter struct with fields `pool: sqlx::Pool<$db>`
 /// and `sql: Arc<Statements>`. One body for every dialect: the statements differ, the code
 /// does not.
+///
+/// `get_session_and_user` calls `$session_and_user(self, id)`, by default the generated
+/// `select_session_and_user` (sqlx); SQLite passes its own function, which can answer from
+/// native connections instead.
 macro_rules! impl_sql_adapter {
     ($adapter:ident, $db:ty, $row:ty) => {
+        $crate::adapter::sql::impl_sql_adapter!($adapter, $db, $row, select_session_and_user);
+    };
+    ($adapter:ident, $db:ty, $row:ty, $session_and_user:ident) => {
         type SqlQuery = sqlx::query::Query<'static, $db, <$db as sqlx::Database>::Arguments>;
 
         fn statement(sql: &std::sync::Arc<str>) -> SqlQuery {
@@ -879,6 +886,24 @@ macro_rules! impl_sql_adapter {
             }
         }
 
+        /// The combined lookup through sqlx.
+        async fn select_session_and_user<U: $crate::user::UserAttributes>(
+            adapter: &$adapter<U>,
+            id: &$crate::session::SessionId,
+        ) -> $crate::error::Result<Option<($crate::session::SessionRecord, $crate::user::User<U>)>>
+        {
+            let row = statement(&adapter.sql.select_session_and_user)
+                .bind(id.as_str())
+                .fetch_optional(&adapter.pool)
+                .await
+                .map_err($crate::error::Error::adapter)?;
+            let Some(row) = row else { return Ok(None) };
+            let session = decode_session(&row)?;
+            let attributes = decode_attributes::<U>(&row, 5)?;
+            let user = $crate::user::User::new(session.user_id.clone(), attributes);
+            Ok(Some((session, user)))
+        }
+
         #[async_trait::async_trait]
         impl<U: $crate::user::UserAttributes> $crate::adapter::Adapter<U> for $adapter<U> {
             async fn get_session_and_user(
@@ -887,16 +912,7 @@ macro_rules! impl_sql_adapter {
             ) -> $crate::error::Result<
                 Option<($crate::session::SessionRecord, $crate::user::User<U>)>,
             > {
-                let row = statement(&self.sql.select_session_and_user)
-                    .bind(id.as_str())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err($crate::error::Error::adapter)?;
-                let Some(row) = row else { return Ok(None) };
-                let session = decode_session(&row)?;
-                let attributes = decode_attributes::<U>(&row, 5)?;
-                let user = $crate::user::User::new(session.user_id.clone(), attributes);
-                Ok(Some((session, user)))
+                $session_and_user(self, id).await
             }
         }
     };
