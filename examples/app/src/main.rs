@@ -8,7 +8,12 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).init();
+    // Colours only on a terminal, so a log file or a pipe gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .init();
     if let Err(message) = run().await {
         tracing::error!("{message}");
         std::process::exit(1);
