@@ -4,11 +4,11 @@
 //! got the extractor's text instead of the app's answer.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use lucia_example::{AppConfig, build_auth, router};
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderMap, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
@@ -25,28 +25,12 @@ struct App {
 async fn start() -> App {
     captured_log();
     let db = tempfile::tempdir().unwrap();
-    let database_url = format!("sqlite://{}?mode=rwc", db.path().join("app.db").display());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    let config = AppConfig::from_lookup(|name| match name {
-        "DATABASE_URL" => Some(database_url.clone()),
-        "LUCIA_ADDR" => Some(addr.to_string()),
-        _ => None,
-    })
-    .unwrap();
-    let auth = build_auth(&config).await.unwrap();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router(auth)).await.unwrap();
-    });
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let running = common::serve(&common::sqlite_url(&db), &[]).await;
     App {
-        base: format!("http://{addr}"),
-        client,
+        base: running.base,
+        client: common::client(),
         _db: db,
-        _server: server,
+        _server: running.server,
     }
 }
 

@@ -4,10 +4,10 @@
 //! `/dashboard` stands for any protected page (unauthenticated: a redirect to `/login`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::SocketAddr;
+mod common;
 
 use lucia::{Auth, KeyId, NewKey, SessionToken};
-use lucia_example::{AppConfig, AppUser, build_auth, router};
+use lucia_example::AppUser;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, DATE, HeaderMap, LOCATION, SET_COOKIE};
 
@@ -26,28 +26,12 @@ struct App {
 /// The app on an ephemeral port over a fresh SQLite file, in production mode.
 async fn start() -> App {
     let dir = tempfile::tempdir().unwrap();
-    let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("app.db").display());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    let config = AppConfig::from_lookup(|name| match name {
-        "DATABASE_URL" => Some(database_url.clone()),
-        "LUCIA_ADDR" => Some(addr.to_string()),
-        "LUCIA_ENV" => Some("production".into()),
-        "LUCIA_ORIGIN" => Some(APP_ORIGIN.into()),
-        _ => None,
-    })
-    .unwrap();
-    let auth = build_auth(&config).await.unwrap();
-    let app = router(auth.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let variables = [("LUCIA_ENV", "production"), ("LUCIA_ORIGIN", APP_ORIGIN)];
+    let running = common::serve(&common::sqlite_url(&dir), &variables).await;
     App {
-        base: format!("http://{addr}"),
-        auth,
-        client,
+        base: running.base,
+        auth: running.auth,
+        client: common::client(),
         _dir: dir,
     }
 }

@@ -2,9 +2,8 @@
 //! on PostgreSQL (`LUCIA_TEST_POSTGRES_URL`, default `postgres://postgres@127.0.0.1:5432/test`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failing step should stop the walk
 
-use std::net::SocketAddr;
+mod common;
 
-use lucia_example::{AppConfig, build_auth, router};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use serde_json::Value;
@@ -17,27 +16,12 @@ struct App {
 }
 
 async fn start(database_url: String) -> App {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    let config = AppConfig::from_lookup(|name| match name {
-        "DATABASE_URL" => Some(database_url.clone()),
-        "LUCIA_ADDR" => Some(addr.to_string()),
-        _ => None,
-    })
-    .unwrap();
-    let auth = build_auth(&config).await.unwrap();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router(auth)).await.unwrap();
-    });
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let running = common::serve(&database_url, &[]).await;
     App {
-        base: format!("http://{addr}"),
-        origin: format!("http://{addr}"),
-        client,
-        _server: server,
+        origin: running.base.clone(),
+        base: running.base,
+        client: common::client(),
+        _server: running.server,
     }
 }
 
