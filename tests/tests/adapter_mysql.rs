@@ -69,21 +69,8 @@ async fn app_servers_migrating_the_same_fresh_tables_at_once_all_succeed() {
         let Some((adapters, drops)) = servers(4).await else {
             return;
         };
-        let start = std::sync::Arc::new(tokio::sync::Barrier::new(adapters.len()));
-        let migrations: Vec<_> = adapters
-            .iter()
-            .cloned()
-            .map(|adapter| {
-                let start = std::sync::Arc::clone(&start);
-                tokio::spawn(async move {
-                    start.wait().await;
-                    adapter.migrate().await
-                })
-            })
-            .collect();
-        for migration in migrations {
-            migration.await.expect("task").expect("concurrent migrate");
-        }
+        common::migrate_all_at_once(&adapters, |adapter| async move { adapter.migrate().await })
+            .await;
         common::drop_tables(adapters[0].pool().clone(), drops).await;
     }
 }

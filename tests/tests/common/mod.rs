@@ -136,3 +136,29 @@ pub async fn redis_connection() -> redis::RedisResult<redis::aio::MultiplexedCon
         .get_multiplexed_async_connection()
         .await
 }
+
+/// Runs `migrate` on every adapter at once (released together by a barrier), as app servers
+/// starting at the same moment would, and fails the test if any of them fails.
+pub async fn migrate_all_at_once<A, F, Fut>(adapters: &[A], migrate: F)
+where
+    A: Clone + Send + 'static,
+    F: Fn(A) -> Fut,
+    Fut: std::future::Future<Output = lucia::Result<()>> + Send + 'static,
+{
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(adapters.len()));
+    let migrations: Vec<_> = adapters
+        .iter()
+        .cloned()
+        .map(|adapter| {
+            let start = std::sync::Arc::clone(&start);
+            let migration = migrate(adapter);
+            tokio::spawn(async move {
+                start.wait().await;
+                migration.await
+            })
+        })
+        .collect();
+    for migration in migrations {
+        migration.await.expect("task").expect("concurrent migrate");
+    }
+}
