@@ -11,29 +11,13 @@ use async_trait::async_trait;
 use lucia::adapter::{Adapter, SessionAdapter, UserAdapter};
 use lucia::clock::{Clock, MockClock};
 use lucia::key::{KeyId, KeyRecord};
-use lucia::password::{PasswordHasher, Verification};
+use lucia::password::PasswordHasher;
 use lucia::session::SessionRecord;
-use lucia::testing::{CountingAdapter, CountingHasher, HashCounts, TickingClock, lucia_v1_hash};
+use lucia::testing::{
+    CountingAdapter, CountingHasher, HashCounts, PlainHasher, TickingClock, lucia_v1_hash,
+};
 use lucia::{Auth, Error, MemoryAdapter, NewKey, SessionId, SessionToken, User};
 use time::Duration;
-
-/// A cheap stand-in for Argon2 so counting tests stay fast: not a real hash.
-struct PlainHasher;
-
-impl PasswordHasher for PlainHasher {
-    fn hash(&self, password: &str) -> lucia::Result<String> {
-        Ok(format!("plain:{password}"))
-    }
-    fn verify(&self, password: &str, hash: &str) -> Verification {
-        if hash.strip_prefix("plain:") == Some(password) {
-            Verification::Valid
-        } else if hash.starts_with("$2b$") {
-            Verification::Outdated
-        } else {
-            Verification::Invalid
-        }
-    }
-}
 
 fn counting_auth() -> (Auth<()>, Arc<HashCounts>) {
     let hasher = CountingHasher::new(PlainHasher);

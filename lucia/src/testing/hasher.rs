@@ -62,3 +62,26 @@ impl<H: PasswordHasher> PasswordHasher for CountingHasher<H> {
         self.inner.verify(password, hash)
     }
 }
+
+/// A stand-in for Argon2 that keeps tests fast: it stores `plain:<password>` and verifies by
+/// exact comparison, so any normalisation mismatch between hashing and verifying shows. A
+/// bcrypt-looking hash (`$2b$`) is [`Verification::Outdated`], as with the real hasher.
+/// Never use it outside tests: it is not a hash.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlainHasher;
+
+impl PasswordHasher for PlainHasher {
+    fn hash(&self, password: &str) -> Result<String> {
+        Ok(format!("plain:{password}"))
+    }
+
+    fn verify(&self, password: &str, hash: &str) -> Verification {
+        if hash.strip_prefix("plain:") == Some(password) {
+            Verification::Valid
+        } else if hash.starts_with("$2b$") {
+            Verification::Outdated
+        } else {
+            Verification::Invalid
+        }
+    }
+}
